@@ -1,0 +1,65 @@
+// Which parts of a condition read the measured value: the sides of its comparisons that refer to
+// `result` (`result.errorRate` in `result.errorRate < 2`). Reports show their values, so a reader
+// sees 2.68 rather than a whole answer body.
+import type { Expr } from './ast.js'
+
+const COMPARISONS = new Set(['<', '>', '<=', '>=', '==', '!='])
+
+function readsResult(expr: Expr): boolean {
+  switch (expr.kind) {
+    case 'name':
+      return expr.name === 'result'
+    case 'member':
+      return readsResult(expr.object) || readsResult(expr.key)
+    case 'slice':
+      return readsResult(expr.object)
+    case 'chain':
+      return readsResult(expr.inner)
+    case 'unary':
+      return readsResult(expr.operand)
+    case 'binary':
+      return readsResult(expr.left) || readsResult(expr.right)
+    case 'call':
+      return expr.args.some(readsResult)
+    case 'conditional':
+      return readsResult(expr.test) || readsResult(expr.whenTrue) || readsResult(expr.whenFalse)
+    case 'array':
+      return expr.items.some(readsResult)
+    default:
+      return false
+  }
+}
+
+/** The compared operands that read `result`, in source order, without repeats; predicates skipped. */
+export function comparedOperands(expr: Expr): Expr[] {
+  const found = new Map<string, Expr>()
+  const visit = (node: Expr): void => {
+    switch (node.kind) {
+      case 'binary':
+        if (COMPARISONS.has(node.operator)) {
+          for (const side of [node.left, node.right]) if (side.kind !== 'literal' && readsResult(side) && !found.has(side.text)) found.set(side.text, side)
+        }
+        visit(node.left)
+        visit(node.right)
+        break
+      case 'unary':
+        visit(node.operand)
+        break
+      case 'conditional':
+        visit(node.test)
+        visit(node.whenTrue)
+        visit(node.whenFalse)
+        break
+      case 'call':
+        node.args.forEach(visit)
+        break
+      case 'chain':
+        visit(node.inner)
+        break
+      default:
+        break
+    }
+  }
+  visit(expr)
+  return [...found.values()]
+}
