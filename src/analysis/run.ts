@@ -1,0 +1,51 @@
+// From metric phases to the run's phase: the worst non-dry-run metric decides, in Argo's order
+// Successful < Running < Pending < Inconclusive < Error < Failed.
+import type { MetricOutcome, MetricPhase, Verdict } from './types.js'
+
+const ORDER: Record<MetricPhase, number> = {
+  Successful: 0,
+  Running: 1,
+  Pending: 2,
+  Inconclusive: 3,
+  Error: 4,
+  Failed: 5
+}
+
+export function worstPhase(phases: MetricPhase[]): MetricPhase {
+  return phases.reduce<MetricPhase>((worst, phase) => (ORDER[phase] > ORDER[worst] ? phase : worst), 'Successful')
+}
+
+/** A metric phase that ends the run at once when a deciding metric reaches it. */
+export function endsRun(phase: MetricPhase): boolean {
+  return phase === 'Failed' || phase === 'Error' || phase === 'Inconclusive'
+}
+
+export interface RunAssessment {
+  phase: MetricPhase
+  reasons: string[]
+}
+
+/** The run's phase now, with one reason per metric that keeps it from Successful. */
+export function assessRun(metrics: Pick<MetricOutcome, 'spec' | 'phase' | 'message' | 'stopped'>[]): RunAssessment {
+  const deciding = metrics.filter((m) => !m.spec.dryRun)
+  if (deciding.length === 0) {
+    return { phase: 'Successful', reasons: ['every metric is dryRun: nothing decides this run'] }
+  }
+  const phase = worstPhase(deciding.map((m) => m.phase))
+  const reasons =
+    phase === 'Successful'
+      ? deciding.map((m) => `${m.spec.name}: ${m.message}`)
+      : deciding.filter((m) => m.phase !== 'Successful' && !m.stopped).sort((a, b) => ORDER[b.phase] - ORDER[a.phase]).map((m) => `${m.spec.name} ${m.phase}: ${m.message}`)
+  for (const m of metrics.filter((m) => m.spec.dryRun && m.phase !== 'Successful')) {
+    reasons.push(`${m.spec.name} ${m.phase} (dryRun, does not decide): ${m.message}`)
+  }
+  return { phase, reasons }
+}
+
+/**
+ * The verdict of a finished run. A run that ends with metrics still Pending or Running (never
+ * measured) is Inconclusive: canary-gate never calls unmeasured metrics a pass.
+ */
+export function verdictOf(phase: MetricPhase): Verdict {
+  return phase === 'Pending' || phase === 'Running' ? 'Inconclusive' : phase
+}

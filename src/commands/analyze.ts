@@ -1,0 +1,104 @@
+// command: analyze — run the plan's analysis templates once, against the metrics backends only.
+// Nothing in the cluster is read or changed: this is the PR check and the pre-deploy gate.
+import { runAnalysis } from '../analysis/engine.js'
+import { IssueList } from '../config-error.js'
+import { instantiateMetrics } from '../plan/instantiate.js'
+import { loadPlanFiles } from '../plan/load.js'
+import { readTemplates, TEMPLATE_KINDS, type AnalysisTemplate } from '../plan/templates.js'
+import { createProviders } from '../providers/index.js'
+import type { GateResult } from '../report/model.js'
+import { formatDuration } from '../plan/duration.js'
+import type { CommandContext } from './context.js'
+import type { MetricSpec } from '../analysis/types.js'
+
+function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: number, issues: IssueList): AnalysisTemplate[] {
+  if (documents === 0) {
+    issues.add({ where: 'input "plan"', message: 'holds no AnalysisTemplate or ClusterAnalysisTemplate' })
+    return []
+  }
+  if (wanted.length === 0) return all
+  const selected: AnalysisTemplate[] = []
+  for (const name of wanted) {
+    const found = all.filter((t) => t.name === name)
+    if (found.length === 0) {
+      issues.add({ where: 'input "templates"', message: `no template "${name}" in the plan (it has: ${all.map((t) => t.name).join(', ') || 'none without errors'})` })
+    }
+    selected.push(...found)
+  }
+  return selected
+}
+
+/** Metrics that would run until stopped cannot give a verdict on their own. */
+function checkFinite(metrics: MetricSpec[], issues: IssueList): void {
+  for (const metric of metrics) {
+    if (metric.count === undefined) {
+      issues.add({
+        where: metric.location,
+        subject: `metric "${metric.name}"`,
+        field: 'count',
+        message: 'has an interval but no count, so it would measure until stopped; give it a count for analyze'
+      })
+    }
+  }
+}
+
+/** Credentials the chosen metrics need, named by input. */
+export function checkCredentials(metrics: MetricSpec[], context: CommandContext, issues: IssueList): void {
+  const newRelic = metrics.filter((m) => m.provider.kind === 'newRelic')
+  if (newRelic.length === 0) return
+  const names = newRelic.map((m) => m.name).join(', ')
+  if (!context.inputs.newRelic.apiKey) issues.add({ where: 'input "newrelic-api-key"', message: `is required by the newRelic metrics ${names}` })
+  if (context.inputs.newRelic.accountId === undefined) {
+    issues.add({ where: 'input "newrelic-account-id"', message: `is required by the newRelic metrics ${names}` })
+  }
+}
+
+export async function analyze(context: CommandContext): Promise<GateResult> {
+  const { inputs, clock, log, secrets } = context
+  const startedAt = clock.now()
+  const issues = new IssueList()
+  const docs = await loadPlanFiles(inputs.plan, context.cwd, issues)
+  const templateDocs = docs.filter((doc) => TEMPLATE_KINDS.has(doc.kind)).length
+  const templates = selectTemplates(readTemplates(docs, issues), inputs.templates, templateDocs, issues)
+  const metrics = instantiateMetrics(templates, { mode: 'analyze', prometheusUrl: inputs.prometheusUrl, secrets, input: inputs.args }, issues)
+  checkFinite(metrics, issues)
+  checkCredentials(metrics, context, issues)
+  issues.throwIfAny()
+
+  log.info(
+    `Analyzing ${metrics.length} metric${metrics.length === 1 ? '' : 's'} from ${templates.map((t) => t.name).join(', ')} (timeout ${formatDuration(inputs.timeoutMs)}); nothing in the cluster is touched`
+  )
+  for (const metric of metrics) {
+    log.info(`  ${metric.name}: ${metric.provider.kind} ${metric.query.replace(/\s+/g, ' ')} — count ${metric.count}, interval ${metric.intervalMs === undefined ? '–' : formatDuration(metric.intervalMs)}`)
+  }
+  const providerFor = createProviders({
+    clock,
+    secrets,
+    prometheusUrl: inputs.prometheusUrl,
+    prometheusHeaders: inputs.prometheusHeaders,
+    newRelic: { apiKey: inputs.newRelic.apiKey, accountId: inputs.newRelic.accountId, graphqlUrl: inputs.newRelic.graphqlUrl }
+  })
+  const outcome = await runAnalysis({
+    metrics,
+    providerFor,
+    clock,
+    log,
+    signal: context.signal,
+    deadline: startedAt + inputs.timeoutMs,
+    label: 'analyze'
+  })
+  const cancelled = context.signal.aborted
+  const verdict = cancelled && outcome.verdict === 'Successful' ? 'Inconclusive' : outcome.verdict
+  const reasons = cancelled ? ['the workflow was cancelled before the analysis finished', ...outcome.reasons] : outcome.reasons
+  return {
+    command: 'analyze',
+    verdict,
+    outcome: 'none',
+    reasons,
+    startedAt,
+    finishedAt: clock.now(),
+    analyses: [{ label: 'analyze', templates: templates.map((t) => t.name), outcome }],
+    configErrors: [],
+    notes: []
+  }
+}

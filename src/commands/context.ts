@@ -1,0 +1,17 @@
+// What every command gets: the inputs, the clock, the log, the secrets, and a signal that aborts
+// when the runner cancels the job.
+import type { Clock } from '../clock.js'
+import type { Inputs } from '../inputs.js'
+import type { Logger } from '../log.js'
+import type { Secrets } from '../secrets.js'
+
+export interface CommandContext {
+  inputs: Inputs
+  clock: Clock
+  log: Logger
+  secrets: Secrets
+  /** The workspace the plan paths are relative to. */
+  cwd: string
+  /** Aborts when the runner cancels the job. */
+  signal: AbortSignal
+}

@@ -1,0 +1,392 @@
+// Templates + args → the metrics of one analysis run. Args resolve as template defaults < the plan
+// (a Rollout's analysis step) < the `args` input; `{{args.name}}` is substituted everywhere in a
+// metric; then every value is checked, and every problem is reported at its file and line.
+import type { IssueList } from '../config-error.js'
+import { parseExpression, ExprSyntaxError } from '../analysis/expr/index.js'
+import type { Condition, MetricSpec, ProviderSpec } from '../analysis/types.js'
+import { displayUrl, SECRET_NAME, type Secrets } from '../secrets.js'
+import { parseDuration } from './duration.js'
+import { parseJsonPath } from '../providers/jsonpath.js'
+import type { YamlPath } from './load.js'
+import type { JobConfig, NewRelicConfig, PrometheusConfig, RawArg, RawStepArg, WebConfig } from './schema.js'
+import { fieldPath, type AnalysisTemplate, type TemplateMetric } from './templates.js'
+
+export interface ArgValue {
+  value: string
+  secret: boolean
+  /** Where the value came from, for the report: `template default`, `plan`, `input`, `secret x/y`. */
+  source: string
+}
+export type ArgValues = Map<string, ArgValue>
+
+/** Parses the `args` input: `name=value` lines (blank lines and `#` comments ignored). */
+export function parseArgsInput(text: string, issues: IssueList): Map<string, string> {
+  const args = new Map<string, string>()
+  text.split(/\r?\n/).forEach((line, index) => {
+    const trimmed = line.trim()
+    if (trimmed === '' || trimmed.startsWith('#')) return
+    const eq = trimmed.indexOf('=')
+    if (eq <= 0) {
+      issues.add({ where: 'input "args"', field: `line ${index + 1}`, message: `expected name=value, got "${trimmed.slice(0, 40)}"` })
+      return
+    }
+    const name = trimmed.slice(0, eq).trim()
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+      issues.add({ where: 'input "args"', field: `line ${index + 1}`, message: `"${name}" is not a valid arg name (letters, digits, ".", "_", "-")` })
+      return
+    }
+    args.set(name, trimmed.slice(eq + 1).trim())
+  })
+  return args
+}
+
+/** Resolves an arg's valueFrom (a Kubernetes secret, a pod-template hash, a field); analyze has none. */
+export type ValueFromResolver = (arg: RawArg | RawStepArg, template: AnalysisTemplate) => { value: string; source: string } | { problem: string }
+
+export interface ArgContext {
+  /** Args given by the plan's Rollout step, with where they were written. */
+  stepArgs?: { args: RawStepArg[]; where: (index: number) => string }
+  input: Map<string, string>
+  resolveValueFrom?: ValueFromResolver
+  secrets: Secrets
+}
+
+/**
+ * The args of one template: its defaults < the plan's step < the args input. Each template of an
+ * analysis resolves its own, so two templates may give the same arg different defaults.
+ */
+export function resolveArgs(template: AnalysisTemplate, context: ArgContext, issues: IssueList): ArgValues {
+  const values: ArgValues = new Map()
+  const stepArgs = new Map((context.stepArgs?.args ?? []).map((arg, index) => [arg.name, { arg, index }]))
+  template.args.forEach((declared, index) => {
+    let resolved: { value: string; source: string } | undefined
+    const fromInput = context.input.get(declared.name)
+    const fromStep = stepArgs.get(declared.name)
+    if (fromInput !== undefined) resolved = { value: fromInput, source: 'input' }
+    else if (fromStep?.arg.value !== undefined) resolved = { value: String(fromStep.arg.value), source: 'plan' }
+    else if (fromStep?.arg.valueFrom) resolved = fromValueFrom(fromStep.arg, template, context, issues, context.stepArgs!.where(fromStep.index), declared.name)
+    else if (declared.value !== undefined) resolved = { value: String(declared.value), source: 'template default' }
+    else if (declared.valueFrom) resolved = fromValueFrom(declared, template, context, issues, template.doc.at(['spec', 'args', index]), declared.name)
+    else {
+      issues.add({
+        where: template.doc.at(['spec', 'args', index]),
+        subject: `template "${template.name}"`,
+        field: `spec.args[${index}]`,
+        message: `arg "${declared.name}" has no value: give it in the args input (${declared.name}=…)${context.stepArgs ? " or in the Rollout's analysis step" : ''}`
+      })
+    }
+    if (!resolved) return
+    const secret = Boolean(declared.valueFrom?.secretKeyRef) || SECRET_NAME.test(declared.name) || resolved.source.startsWith('secret')
+    if (secret) context.secrets.add(resolved.value)
+    values.set(declared.name, { value: resolved.value, secret, source: resolved.source })
+  })
+  return values
+}
+
+function fromValueFrom(
+  arg: RawArg | RawStepArg,
+  template: AnalysisTemplate,
+  context: ArgContext,
+  issues: IssueList,
+  where: string,
+  name: string
+): { value: string; source: string } | undefined {
+  if (!context.resolveValueFrom) {
+    const what = arg.valueFrom?.secretKeyRef
+      ? `comes from the Kubernetes secret ${arg.valueFrom.secretKeyRef.name}/${arg.valueFrom.secretKeyRef.key}`
+      : 'comes from the cluster (valueFrom)'
+    issues.add({
+      where,
+      subject: `template "${template.name}"`,
+      message: `arg "${name}" ${what}; analyze does not read the cluster: pass it in the args input (${name}=\${{ secrets.… }})`
+    })
+    return undefined
+  }
+  const resolved = context.resolveValueFrom(arg, template)
+  if ('problem' in resolved) {
+    issues.add({ where, subject: `template "${template.name}"`, message: `arg "${name}": ${resolved.problem}` })
+    return undefined
+  }
+  return resolved
+}
+
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g
+
+interface Substitution {
+  args: ArgValues
+  report: (path: YamlPath, message: string) => void
+}
+
+/** The value with every `{{args.name}}` replaced; unknown placeholders are reported. */
+export function substitute(value: unknown, sub: Substitution, path: YamlPath = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(PLACEHOLDER, (whole, inner: string) => {
+      const match = /^args\.([A-Za-z0-9_.-]+)$/.exec(inner)
+      if (!match) {
+        sub.report(path, `unsupported placeholder ${whole}: only {{args.name}} is substituted`)
+        return whole
+      }
+      const arg = sub.args.get(match[1])
+      if (!arg) {
+        sub.report(path, `${whole} names an arg the template does not declare (declare it under spec.args)`)
+        return whole
+      }
+      return arg.value
+    })
+  }
+  if (Array.isArray(value)) return value.map((item, index) => substitute(item, sub, [...path, index]))
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [key, item] of Object.entries(value)) out[key] = substitute(item, sub, [...path, key])
+    return out
+  }
+  return value
+}
+
+export interface InstantiateContext {
+  mode: 'analyze' | 'run'
+  /** The `prometheus-url` input: the address of metrics that give none. */
+  prometheusUrl?: string
+  secrets: Secrets
+  /** Extra dryRun metricName patterns (from a Rollout's analysis step). */
+  dryRun?: string[]
+}
+
+function matchesDryRun(patterns: string[], name: string): boolean {
+  return patterns.some((pattern) => {
+    if (pattern === '*' || pattern === name) return true
+    try {
+      return new RegExp(`^(?:${pattern})$`).test(name)
+    } catch {
+      return false
+    }
+  })
+}
+
+class MetricChecker {
+  constructor(
+    private readonly template: AnalysisTemplate,
+    private readonly metric: TemplateMetric,
+    private readonly issues: IssueList
+  ) {}
+
+  report(field: YamlPath, message: string): void {
+    this.issues.add({
+      where: this.template.doc.at([...this.metric.path, ...field]),
+      subject: `metric "${this.metric.raw.name}"`,
+      field: fieldPath(field) || undefined,
+      message
+    })
+  }
+
+  duration(field: string, value: unknown, allowZero: boolean): number | undefined {
+    if (value === undefined) return undefined
+    const ms = typeof value === 'string' ? parseDuration(value) : undefined
+    if (ms === undefined || ms < 0 || (!allowZero && ms === 0)) {
+      this.report([field], `"${String(value)}" is not a ${allowZero ? '' : 'positive '}duration (use Go durations such as 30s, 1m, 1h30m)`)
+      return undefined
+    }
+    return ms
+  }
+
+  whole(field: YamlPath, value: unknown, min: number, fallback: number): number {
+    if (value === undefined) return fallback
+    const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN
+    if (!Number.isInteger(number) || number < min) {
+      this.report(field, `"${String(value)}" must be a whole number ≥ ${min}`)
+      return fallback
+    }
+    return number
+  }
+
+  condition(field: string, source: unknown): Condition | undefined {
+    if (source === undefined) return undefined
+    const text = String(source).trim()
+    if (text === '') {
+      this.report([field], 'is empty')
+      return undefined
+    }
+    try {
+      return { source: text, expr: parseExpression(text) }
+    } catch (error) {
+      if (error instanceof ExprSyntaxError) {
+        this.report([field], `${error.message} — in: ${text}`)
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  number(field: YamlPath, value: unknown): number | undefined {
+    if (value === undefined) return undefined
+    const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN
+    if (!Number.isFinite(number)) {
+      this.report(field, `"${String(value)}" is not a number`)
+      return undefined
+    }
+    return number
+  }
+}
+
+/** Values of secret-looking headers (Authorization, X-Api-Key, …) are secrets, with and without their scheme. */
+function headerSecrets(headers: Array<{ key: string; value: string }> | undefined, secrets: Secrets): void {
+  for (const header of headers ?? []) {
+    if (!SECRET_NAME.test(header.key)) continue
+    secrets.add(header.value)
+    secrets.add(header.value.replace(/^(Bearer|Basic|Token)\s+/i, ''))
+  }
+}
+
+function checkProvider(metric: TemplateMetric, config: Record<string, unknown>, check: MetricChecker, context: InstantiateContext): ProviderSpec | undefined {
+  const base = ['provider', metric.provider]
+  switch (metric.provider) {
+    case 'prometheus': {
+      const cfg = config as PrometheusConfig
+      const address = cfg.address ?? context.prometheusUrl
+      if (!address) {
+        check.report([...base, 'address'], 'no Prometheus address: set provider.prometheus.address or the prometheus-url input')
+        return undefined
+      }
+      if (!/^https?:\/\//i.test(address)) check.report([...base, 'address'], `"${displayUrl(address)}" is not an http(s) URL`)
+      check.whole([...base, 'timeout'], cfg.timeout, 1, 30)
+      if (cfg.authentication?.sigv4) {
+        check.report([...base, 'authentication', 'sigv4'], 'sigv4 (Amazon Managed Prometheus) is not supported by canary-gate; put a SigV4 proxy in front and give its address')
+      }
+      if (cfg.rangeQuery) {
+        for (const key of ['start', 'end'] as const) check.condition(`provider.prometheus.rangeQuery.${key}`, cfg.rangeQuery[key])
+        if (parseDuration(cfg.rangeQuery.step) === undefined) check.report([...base, 'rangeQuery', 'step'], `"${cfg.rangeQuery.step}" is not a duration`)
+      }
+      headerSecrets(cfg.headers, context.secrets)
+      context.secrets.add(cfg.authentication?.basicAuth?.password)
+      context.secrets.add(cfg.authentication?.oauth2?.clientSecret)
+      return { kind: 'prometheus', config: { ...cfg, address } }
+    }
+    case 'newRelic': {
+      const cfg = config as NewRelicConfig
+      check.whole([...base, 'timeout'], cfg.timeout, 1, 5)
+      return { kind: 'newRelic', config: cfg }
+    }
+    case 'web': {
+      const cfg = config as WebConfig
+      try {
+        const url = new URL(cfg.url)
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
+      } catch {
+        check.report([...base, 'url'], `"${displayUrl(cfg.url)}" is not an http(s) URL`)
+      }
+      if (cfg.body !== undefined && cfg.jsonBody !== undefined) check.report([...base, 'jsonBody'], 'give body or jsonBody, not both')
+      if ((cfg.body !== undefined || cfg.jsonBody !== undefined) && (cfg.method ?? 'GET') === 'GET') {
+        check.report([...base, 'method'], 'a body needs method POST or PUT')
+      }
+      check.whole([...base, 'timeoutSeconds'], cfg.timeoutSeconds, 1, 10)
+      if (cfg.jsonPath !== undefined) {
+        try {
+          parseJsonPath(cfg.jsonPath)
+        } catch (error) {
+          check.report([...base, 'jsonPath'], (error as Error).message)
+        }
+      }
+      headerSecrets(cfg.headers, context.secrets)
+      context.secrets.add(cfg.authentication?.oauth2?.clientSecret)
+      return { kind: 'web', config: cfg }
+    }
+    case 'job': {
+      if (context.mode === 'analyze') {
+        check.report(base, 'a job metric runs in the cluster, and analyze never touches the cluster: run it with command run, or choose templates without job metrics (templates input)')
+        return undefined
+      }
+      return { kind: 'job', config: config as JobConfig }
+    }
+  }
+}
+
+function queryText(provider: ProviderSpec): string {
+  switch (provider.kind) {
+    case 'prometheus':
+      return provider.config.query.trim()
+    case 'newRelic':
+      return provider.config.query.trim()
+    case 'web':
+      return `${provider.config.method ?? 'GET'} ${displayUrl(provider.config.url)}${provider.config.jsonPath ? ` ${provider.config.jsonPath}` : ''}`
+    case 'job': {
+      const containers = provider.config.spec.template.spec.containers as Array<{ name: string; image?: string }>
+      return `job ${containers.map((c) => c.image ?? c.name).join(', ')}`
+    }
+  }
+}
+
+/** One metric of a template with its args applied, checked; undefined when it has problems. */
+function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, args: ArgValues, context: InstantiateContext, issues: IssueList): Omit<MetricSpec, 'name'> | undefined {
+  const before = issues.issues.length
+  const check = new MetricChecker(template, metric, issues)
+  const raw = substitute(metric.raw, { args, report: (path, message) => check.report(path, message) }) as typeof metric.raw
+  // Unresolved placeholders would only cause follow-on errors in the fields that hold them.
+  if (issues.issues.length > before) return undefined
+  const intervalMs = check.duration('interval', raw.interval, false)
+  const initialDelayMs = check.duration('initialDelay', raw.initialDelay, true) ?? 0
+  let count: number | undefined = check.whole(['count'], raw.count, 0, 0)
+  if (count === 0) count = raw.interval === undefined ? 1 : undefined
+  if (count !== undefined && count > 1 && raw.interval === undefined) check.report(['count'], `count ${count} needs an interval between measurements`)
+  const failureLimit = check.whole(['failureLimit'], raw.failureLimit, -1, 0)
+  const inconclusiveLimit = check.whole(['inconclusiveLimit'], raw.inconclusiveLimit, 0, 0)
+  const consecutiveErrorLimit = check.whole(['consecutiveErrorLimit'], raw.consecutiveErrorLimit, 0, 4)
+  const consecutiveSuccessLimit = check.whole(['consecutiveSuccessLimit'], raw.consecutiveSuccessLimit, 0, 0)
+  if (failureLimit === -1 && consecutiveSuccessLimit === 0) {
+    check.report(['failureLimit'], 'failureLimit -1 (no limit) needs a consecutiveSuccessLimit, or the metric could never fail')
+  }
+  if (consecutiveSuccessLimit > 0 && count !== undefined && count < Math.max(0, failureLimit) + consecutiveSuccessLimit) {
+    check.report(['count'], `count ${count} must be at least failureLimit + consecutiveSuccessLimit (${Math.max(0, failureLimit) + consecutiveSuccessLimit})`)
+  }
+  const successCondition = check.condition('successCondition', raw.successCondition)
+  const failureCondition = check.condition('failureCondition', raw.failureCondition)
+  let thresholdRange: MetricSpec['thresholdRange']
+  if (raw.thresholdRange) {
+    const min = check.number(['thresholdRange', 'min'], raw.thresholdRange.min)
+    const max = check.number(['thresholdRange', 'max'], raw.thresholdRange.max)
+    if (min === undefined && max === undefined) check.report(['thresholdRange'], 'needs min, max or both')
+    else if (min !== undefined && max !== undefined && min > max) check.report(['thresholdRange'], `min ${min} is greater than max ${max}`)
+    else thresholdRange = { min, max }
+  }
+  const dryRun = raw.dryRun === true || matchesDryRun([...template.dryRun, ...(context.dryRun ?? [])], raw.name)
+  if (!dryRun && raw.successCondition === undefined && raw.failureCondition === undefined && raw.thresholdRange === undefined) {
+    check.report([], 'has no successCondition, failureCondition or thresholdRange: canary-gate does not pass a metric that checks nothing (Argo would); add a condition, or mark it dryRun')
+  }
+  const provider = checkProvider(metric, raw.provider[metric.provider] as Record<string, unknown>, check, context)
+  if (issues.issues.length > before || !provider) return undefined
+  return {
+    template: template.name,
+    location: template.doc.at(metric.path),
+    intervalMs,
+    initialDelayMs,
+    count,
+    successCondition,
+    failureCondition,
+    thresholdRange,
+    failureLimit,
+    inconclusiveLimit,
+    consecutiveErrorLimit,
+    consecutiveSuccessLimit,
+    dryRun,
+    provider,
+    query: queryText(provider)
+  }
+}
+
+/** The metrics of an analysis made of `templates`; names made unique across templates. */
+export function instantiateMetrics(templates: AnalysisTemplate[], context: InstantiateContext & ArgContext, issues: IssueList): MetricSpec[] {
+  const counts = new Map<string, number>()
+  for (const template of templates) for (const metric of template.metrics) counts.set(metric.raw.name, (counts.get(metric.raw.name) ?? 0) + 1)
+  const specs: MetricSpec[] = []
+  for (const template of templates) {
+    const before = issues.issues.length
+    const args = resolveArgs(template, context, issues)
+    if (issues.issues.length > before) continue
+    for (const metric of template.metrics) {
+      const spec = instantiateMetric(template, metric, args, context, issues)
+      if (!spec) continue
+      const name = (counts.get(metric.raw.name) ?? 0) > 1 ? `${template.name}/${metric.raw.name}` : metric.raw.name
+      specs.push({ name, ...spec })
+    }
+  }
+  return specs
+}

@@ -1,0 +1,42 @@
+// The provider for each metric kind, built once per action run from the inputs.
+import type { Clock } from '../clock.js'
+import type { MetricSpec } from '../analysis/types.js'
+import type { Secrets } from '../secrets.js'
+import { NewRelicProvider, type NewRelicSettings } from './newrelic.js'
+import { TokenCache } from './oauth2.js'
+import { PrometheusProvider } from './prometheus.js'
+import { MeasurementError, type Provider } from './provider.js'
+import { WebProvider } from './web.js'
+
+export interface ProviderSettings {
+  clock: Clock
+  secrets: Secrets
+  prometheusUrl?: string
+  prometheusHeaders: Array<{ key: string; value: string }>
+  newRelic: NewRelicSettings
+  /** The job provider needs the cluster; absent for analyze. */
+  job?: Provider
+  wallNow?: () => number
+}
+
+const unavailable = (kind: string): Provider => ({
+  measure: async () => {
+    throw new MeasurementError(`${kind}: not available in this command`, { permanent: true })
+  }
+})
+
+export function createProviders(settings: ProviderSettings): (metric: MetricSpec) => Provider {
+  const tokens = new TokenCache(settings.clock, settings.secrets)
+  const providers: Record<MetricSpec['provider']['kind'], Provider> = {
+    prometheus: new PrometheusProvider({
+      defaultUrl: settings.prometheusUrl,
+      defaultHeaders: settings.prometheusHeaders,
+      tokens,
+      wallNow: settings.wallNow ?? Date.now
+    }),
+    newRelic: new NewRelicProvider(settings.newRelic),
+    web: new WebProvider(tokens),
+    job: settings.job ?? unavailable('job')
+  }
+  return (metric) => providers[metric.provider.kind]
+}

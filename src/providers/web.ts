@@ -1,0 +1,85 @@
+// Web: any HTTP endpoint answering JSON (or plain text), read with a JSONPath. This is how the seed
+// team's `/v1/metrics?app=…&metric=errorRate` endpoint is read — and where their curl fallback
+// turned a 404 into "0% errors". Here a non-2xx answer is an Error, never a value.
+import type { MetricSpec } from '../analysis/types.js'
+import { displayUrl } from '../secrets.js'
+import { excerpt, parseJson } from './answers.js'
+import { httpRequest, retryAfterMs, withRetries } from './http.js'
+import { parseJsonPath, selectAll, type PathStep } from './jsonpath.js'
+import type { TokenCache } from './oauth2.js'
+import { MeasurementError, networkToMeasurement, retryableStatus, withBudget, type MeasureContext, type Provider } from './provider.js'
+
+/** The answer body → result: JSON through the path, or the raw text when the body is not JSON. */
+export function resultFromBody(body: string, jsonPath: string | undefined, steps: PathStep[], what = 'web'): unknown {
+  if (body.trim() === '') throw new MeasurementError(`${what}: the answer is empty`)
+  const parsed = parseJson(body)
+  if (!parsed.ok) {
+    if (steps.length > 0) throw new MeasurementError(`${what}: the answer is not JSON, so jsonPath ${jsonPath} cannot apply: ${excerpt(body)}`)
+    return body.trim()
+  }
+  if (steps.length === 0) return parsed.value
+  const matches = selectAll(steps, parsed.value)
+  if (matches.length === 0) throw new MeasurementError(`${what}: jsonPath ${jsonPath} matched nothing in ${excerpt(body, 80)}`)
+  return matches[0]
+}
+
+export class WebProvider implements Provider {
+  private readonly paths = new Map<string, PathStep[]>()
+  constructor(private readonly tokens: TokenCache) {}
+
+  private stepsFor(jsonPath: string | undefined): PathStep[] {
+    const key = jsonPath ?? '{$}'
+    let steps = this.paths.get(key)
+    if (!steps) {
+      steps = parseJsonPath(key)
+      this.paths.set(key, steps)
+    }
+    return steps
+  }
+
+  async measure(metric: MetricSpec, context: MeasureContext): Promise<unknown> {
+    if (metric.provider.kind !== 'web') throw new Error('not a web metric')
+    const config = metric.provider.config
+    const method = config.method ?? 'GET'
+    const steps = this.stepsFor(config.jsonPath)
+    const headers: Record<string, string> = { accept: 'application/json, text/plain;q=0.9, */*;q=0.5' }
+    let body: string | undefined
+    if (config.jsonBody !== undefined) {
+      body = JSON.stringify(config.jsonBody)
+      headers['content-type'] = 'application/json'
+    } else if (config.body !== undefined) {
+      body = config.body
+    }
+    for (const header of config.headers ?? []) headers[header.key.toLowerCase()] = header.value
+    const timeoutSeconds = Number(config.timeoutSeconds ?? 10)
+    const shown = displayUrl(config.url)
+    return withBudget(context, timeoutSeconds * 1000, `web ${method} ${shown}`, (signal, deadline) =>
+      withRetries(
+        async () => {
+          try {
+            if (config.authentication?.oauth2) {
+              headers.authorization = `Bearer ${await this.tokens.token(config.authentication.oauth2, signal, config.insecure)}`
+            }
+            const response = await httpRequest({ method, url: config.url, headers, body, insecure: config.insecure, signal })
+            if (response.status < 200 || response.status >= 300) {
+              throw new MeasurementError(`web ${method} ${shown}: HTTP ${response.status}: ${excerpt(response.body)}`, {
+                retryable: retryableStatus(response.status),
+                retryAfterMs: retryAfterMs(response.headers, Date.now())
+              })
+            }
+            return resultFromBody(response.body, config.jsonPath, steps, `web ${method} ${shown}`)
+          } catch (error) {
+            throw networkToMeasurement(`web ${method} ${shown}`, error)
+          }
+        },
+        {
+          clock: context.clock,
+          signal,
+          deadline,
+          onRetry: (error, attempt, delay) =>
+            context.log.info(`${metric.name}: ${(error as Error).message}; retry ${attempt} in ${Math.round(delay)}ms`)
+        }
+      )
+    )
+  }
+}

@@ -1,0 +1,92 @@
+// The JSON report: everything measured, with times, values, phases and messages, secrets removed.
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { conditionText } from '../analysis/metric.js'
+import { toJsonValue } from '../analysis/values.js'
+import type { MetricOutcome } from '../analysis/types.js'
+import type { Secrets } from '../secrets.js'
+import type { GateResult } from './model.js'
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+function metricJson(metric: MetricOutcome): Record<string, unknown> {
+  const { spec, tally } = metric
+  return {
+    name: spec.name,
+    template: spec.template,
+    location: spec.location,
+    provider: spec.provider.kind,
+    query: spec.query,
+    condition: conditionText(spec),
+    successCondition: spec.successCondition?.source,
+    failureCondition: spec.failureCondition?.source,
+    thresholdRange: spec.thresholdRange,
+    interval: spec.intervalMs === undefined ? undefined : `${spec.intervalMs / 1000}s`,
+    count: spec.count ?? 'until the run ends',
+    failureLimit: spec.failureLimit,
+    inconclusiveLimit: spec.inconclusiveLimit,
+    consecutiveErrorLimit: spec.consecutiveErrorLimit,
+    consecutiveSuccessLimit: spec.consecutiveSuccessLimit,
+    dryRun: spec.dryRun,
+    phase: metric.phase,
+    message: metric.message,
+    counts: {
+      measured: tally.measurements.length,
+      successful: tally.successful,
+      failed: tally.failed,
+      inconclusive: tally.inconclusive,
+      error: tally.error
+    },
+    measurements: tally.measurements.map((m) => ({
+      startedAt: iso(m.startedAt),
+      finishedAt: iso(m.finishedAt),
+      phase: m.phase,
+      value: m.value === undefined ? undefined : toJsonValue(m.value),
+      message: m.message
+    }))
+  }
+}
+
+export function reportJson(result: GateResult): Record<string, unknown> {
+  return {
+    reportVersion: 1,
+    tool: 'canary-gate',
+    command: result.command,
+    verdict: result.verdict,
+    outcome: result.outcome,
+    startedAt: iso(result.startedAt),
+    finishedAt: iso(result.finishedAt),
+    reasons: result.reasons,
+    failedMetrics: failedMetrics(result),
+    configErrors: result.configErrors,
+    notes: result.notes,
+    analyses: result.analyses.map((analysis) => ({
+      label: analysis.label,
+      stepIndex: analysis.stepIndex,
+      templates: analysis.templates,
+      verdict: analysis.outcome.verdict,
+      ending: analysis.outcome.ending,
+      startedAt: iso(analysis.outcome.startedAt),
+      finishedAt: iso(analysis.outcome.finishedAt),
+      reasons: analysis.outcome.reasons,
+      metrics: analysis.outcome.metrics.map(metricJson)
+    }))
+  }
+}
+
+/** Names of deciding metrics that ended Failed or Error, across every analysis, without repeats. */
+export function failedMetrics(result: GateResult): string[] {
+  const names = new Set<string>()
+  for (const analysis of result.analyses) {
+    for (const metric of analysis.outcome.metrics) {
+      if (!metric.spec.dryRun && (metric.phase === 'Failed' || metric.phase === 'Error')) names.add(metric.spec.name)
+    }
+  }
+  return [...names]
+}
+
+export async function writeReport(result: GateResult, file: string, secrets: Secrets): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true })
+  const text = secrets.redact(JSON.stringify(secrets.redactDeep(reportJson(result)), null, 2))
+  await writeFile(file, `${text}\n`, 'utf8')
+}

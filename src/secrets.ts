@@ -1,0 +1,69 @@
+// Every secret the action learns (API keys, tokens, header values, secret args) is registered here.
+// The runner masks them in its log through core.setSecret; everything the action writes itself
+// (report file, summary, comment, check, outputs) passes through redact().
+
+export const REDACTED = '***'
+
+/** Header names and arg names whose values are treated as secrets. */
+export const SECRET_NAME = /(authorization|token|secret|password|passwd|api[-_]?key|apikey|cookie|credential|private[-_]?key|signature)/i
+
+export class Secrets {
+  private readonly values = new Set<string>()
+  constructor(private readonly mask: (value: string) => void = () => {}) {}
+
+  add(value: string | undefined | null): void {
+    if (value === undefined || value === null) return
+    const trimmed = String(value).trim()
+    if (trimmed === '') return
+    for (const candidate of new Set([String(value), trimmed])) {
+      if (this.values.has(candidate)) continue
+      this.values.add(candidate)
+      this.mask(candidate)
+    }
+  }
+
+  get size(): number {
+    return this.values.size
+  }
+
+  /** The text with every registered secret replaced, longest first so overlapping secrets go whole. */
+  redact(text: string): string {
+    if (this.values.size === 0 || !text) return text
+    let out = text
+    const sorted = [...this.values].sort((a, b) => b.length - a.length)
+    for (const secret of sorted) {
+      // Very short values (a one-character password) would mangle every number in a report;
+      // the runner's own masking still covers them in the log.
+      if (secret.length < 3) continue
+      out = out.split(secret).join(REDACTED)
+    }
+    return out
+  }
+
+  /** A deep copy of a JSON-able value with every string redacted. */
+  redactDeep<T>(value: T): T {
+    if (typeof value === 'string') return this.redact(value) as T
+    if (Array.isArray(value)) return value.map((item) => this.redactDeep(item)) as T
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {}
+      for (const [key, item] of Object.entries(value)) out[key] = this.redactDeep(item)
+      return out as T
+    }
+    return value
+  }
+}
+
+/** URLs printed in logs and reports lose their userinfo and the values of secret-looking parameters. */
+export function displayUrl(raw: string): string {
+  try {
+    const url = new URL(raw)
+    url.username = ''
+    url.password = ''
+    for (const key of [...url.searchParams.keys()]) {
+      if (SECRET_NAME.test(key) || /^(key|sig|auth)$/i.test(key)) url.searchParams.set(key, REDACTED)
+    }
+    return url.toString()
+  } catch {
+    return raw
+  }
+}
