@@ -1,0 +1,132 @@
+// npm run bench — the figures behind canary-gate's timing goals, measured on this machine:
+//   1. cold start: `node dist/index.js` from spawn to its first measurement arriving at the metrics
+//      endpoint, against bare `node -e 0` (goal: overhead under 150 ms);
+//   2. the bundle's size (goal: under 1.5 MB);
+//   3. one analysis step with 20 metrics whose endpoint answers in 300 ms, against the same with 1
+//      metric (goal: 20 within 1.5× of 1 — metrics are measured concurrently).
+// Prints its figures; it does not assert them (timing belongs in a benchmark, not in unit tests).
+import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import { closeServer, listen } from '../emulators/http.js'
+import { BUNDLE, ROOT, RUNTIME_NODE, runAction } from '../emulators/runner.js'
+import { startSeedMetrics } from '../emulators/seed-metrics/server.js'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 9)
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+const ms = (value: number): string => `${value.toFixed(0)} ms`
+
+function bareNode(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(RUNTIME_NODE, ['-e', '0'], { stdio: 'ignore' })
+    child.on('error', reject)
+    child.on('close', () => resolve(performance.now() - started))
+  })
+}
+
+async function template(dir: string, metrics: number, url: string): Promise<string> {
+  const file = path.join(dir, `plan-${metrics}.yaml`)
+  const list = Array.from(
+    { length: metrics },
+    (_, i) => `    - name: metric-${String(i + 1).padStart(2, '0')}
+      successCondition: result.errorRate < 2
+      provider:
+        web:
+          url: ${url}/v1/metrics?app=bench&metric=errorRate&window=5m
+          timeoutSeconds: 10`
+  ).join('\n')
+  await writeFile(file, `apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: bench-${metrics}}\nspec:\n  metrics:\n${list}\n`)
+  return file
+}
+
+/** Spawn → first request at the metrics endpoint, for one run of the bundle. */
+async function coldStart(plan: string, firstRequest: () => Promise<number>): Promise<number> {
+  const arrival = firstRequest()
+  const run = await runAction({ inputs: { command: 'analyze', plan, 'github-token': '' } })
+  return (await arrival) - run.spawnedAt
+}
+
+async function main(): Promise<void> {
+  try {
+    await stat(BUNDLE)
+  } catch {
+    throw new Error('dist/index.js is missing: run `npm run bundle` first')
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'canary-gate-bench-'))
+  const version = await new Promise<string>((resolve) => {
+    const child = spawn(RUNTIME_NODE, ['--version'])
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    child.on('close', () => resolve(out.trim()))
+  })
+  console.log(`canary-gate benchmark — the bundle on node ${version}, ${os.cpus().length} CPUs, median of ${RUNS} runs\n`)
+
+  // 1. cold start
+  let waiting: ((t: number) => void) | undefined
+  const server = createServer((req, res) => {
+    waiting?.(performance.now())
+    waiting = undefined
+    req.resume()
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"errorRate": 0.4}')
+  })
+  const url = `http://127.0.0.1:${await listen(server)}`
+  const firstRequest = (): Promise<number> => new Promise((resolve) => (waiting = resolve))
+  const onePlan = await template(dir, 1, url)
+  await coldStart(onePlan, firstRequest) // warm the file cache
+  const bare: number[] = []
+  const gate: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    bare.push(await bareNode())
+    gate.push(await coldStart(onePlan, firstRequest))
+  }
+  await closeServer(server)
+  const overhead = median(gate) - median(bare)
+  console.log('1. Cold start')
+  console.log(`   node -e 0 (spawn to exit):                         ${ms(median(bare))}`)
+  console.log(`   node dist/index.js (spawn to first measurement):   ${ms(median(gate))}`)
+  console.log(`   overhead:                                          ${ms(overhead)}   (goal < 150 ms) ${overhead < 150 ? 'met' : 'NOT met'}\n`)
+
+  // 2. bundle size
+  const files = (await readdir(path.join(ROOT, 'dist'))).filter((f) => f.endsWith('.js'))
+  let bytes = 0
+  for (const file of files) bytes += (await stat(path.join(ROOT, 'dist', file))).size
+  const mb = bytes / 1024 / 1024
+  console.log('2. Bundle')
+  console.log(`   dist/*.js (${files.join(', ')}): ${(bytes / 1024).toFixed(0)} KiB = ${mb.toFixed(2)} MiB   (goal < 1.5 MB) ${bytes < 1.5e6 ? 'met' : 'NOT met'}\n`)
+
+  // 3. 20 metrics against 1, provider answering in 300 ms
+  const slow = await startSeedMetrics({ apps: { bench: { errorRate: 0.4 } }, latencyMs: 300 })
+  const twentyPlan = await template(dir, 20, slow.url)
+  const singlePlan = await template(dir, 1, slow.url)
+  const step = async (plan: string): Promise<number> => {
+    const run = await runAction({ inputs: { command: 'analyze', plan, 'github-token': '' } })
+    if (run.outputs.verdict !== 'Successful') throw new Error(`benchmark run was ${run.outputs.verdict}: ${run.stdout}`)
+    return run.elapsedMs
+  }
+  const one: number[] = []
+  const twenty: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    one.push(await step(singlePlan))
+    twenty.push(await step(twentyPlan))
+  }
+  await slow.close()
+  const ratio = median(twenty) / median(one)
+  console.log('3. One step, endpoint answering in 300 ms (whole step: start, measure, report)')
+  console.log(`   1 metric:    ${ms(median(one))}`)
+  console.log(`   20 metrics:  ${ms(median(twenty))}`)
+  console.log(`   ratio:       ${ratio.toFixed(2)}×   (goal ≤ 1.5×) ${ratio <= 1.5 ? 'met' : 'NOT met'}`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exitCode = 1
+})
