@@ -178,7 +178,8 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     pollIntervalMs: duration(issues, 'poll-interval', get('poll-interval'), '5s'),
     kubeContext: get('context') || undefined
   }
-  if (command !== 'analyze' && !rollout) {
+  const commandValid = get('command') === '' || (COMMANDS as readonly string[]).includes(get('command'))
+  if (commandValid && command !== 'analyze' && !rollout) {
     issues.add({ where: 'input "rollout"', message: `is required for command ${command}: the name of the Argo Rollout to drive` })
   }
   if (issues.issues.length) throw new ConfigError(issues.issues)

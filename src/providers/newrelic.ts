@@ -3,8 +3,8 @@
 // an Error measurement with the reason — never as a number.
 import type { MetricSpec } from '../analysis/types.js'
 import { excerpt, parseJson } from './answers.js'
-import { httpRequest, retryAfterMs, withRetries, type HttpResponse } from './http.js'
-import { MeasurementError, networkToMeasurement, retryableStatus, withBudget, type MeasureContext, type Provider } from './provider.js'
+import { httpRequest, retryAfterMs, type HttpResponse } from './http.js'
+import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
 
 export const NERDGRAPH_URLS = {
   us: 'https://api.newrelic.com/graphql',
@@ -90,33 +90,18 @@ export class NewRelicProvider implements Provider {
       query: NRQL_QUERY,
       variables: { accountId, nrql: metric.provider.config.query, timeout: timeoutSeconds }
     })
-    return withBudget(context, timeoutSeconds * 1000, 'newRelic', (signal, deadline) =>
-      withRetries(
-        async () => {
-          try {
-            const response = await httpRequest({
-              method: 'POST',
-              url: graphqlUrl,
-              headers: { 'api-key': apiKey, 'content-type': 'application/json', accept: 'application/json' },
-              body,
-              signal
-            })
-            if (response.status !== 200) throw httpFailure(response)
-            const answer = parseJson(response.body)
-            if (!answer.ok) throw new MeasurementError(`newRelic: the answer is not JSON: ${excerpt(response.body)}`)
-            return resultFromAnswer(answer.value, accountId)
-          } catch (error) {
-            throw networkToMeasurement('newRelic', error)
-          }
-        },
-        {
-          clock: context.clock,
-          signal,
-          deadline,
-          onRetry: (error, attempt, delay) =>
-            context.log.info(`${metric.name}: ${(error as Error).message}; retry ${attempt} in ${Math.round(delay)}ms`)
-        }
-      )
-    )
+    return measureWithRetries(metric, context, 'newRelic', timeoutSeconds * 1000, async (signal) => {
+      const response = await httpRequest({
+        method: 'POST',
+        url: graphqlUrl,
+        headers: { 'api-key': apiKey, 'content-type': 'application/json', accept: 'application/json' },
+        body,
+        signal
+      })
+      if (response.status !== 200) throw httpFailure(response)
+      const answer = parseJson(response.body)
+      if (!answer.ok) throw new MeasurementError(`newRelic: the answer is not JSON: ${excerpt(response.body)}`)
+      return resultFromAnswer(answer.value, accountId)
+    })
   }
 }

@@ -6,9 +6,9 @@ import { parseDuration } from '../plan/duration.js'
 import type { PrometheusConfig } from '../plan/schema.js'
 import { displayUrl } from '../secrets.js'
 import { excerpt, parseJson } from './answers.js'
-import { httpRequest, retryAfterMs, withRetries, type HttpResponse } from './http.js'
+import { httpRequest, retryAfterMs, type HttpResponse } from './http.js'
 import type { TokenCache } from './oauth2.js'
-import { MeasurementError, networkToMeasurement, retryableStatus, withBudget, type MeasureContext, type Provider } from './provider.js'
+import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
 
 export interface PrometheusSettings {
   /** The prometheus-url input. */
@@ -154,44 +154,29 @@ export class PrometheusProvider implements Provider {
       form.set('step', `${(parseDuration(config.rangeQuery.step) ?? 60_000) / 1000}s`)
     }
     const url = apiUrl(address, endpoint)
-    return withBudget(context, timeoutSeconds * 1000, 'prometheus', (signal, deadline) =>
-      withRetries(
-        async () => {
-          try {
-            const headers = await this.headersFor(config, address, signal)
-            let response = await httpRequest({
-              method: 'POST',
-              url,
-              headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-              body: form.toString(),
-              insecure: config.insecure,
-              signal
-            })
-            // Some proxies only allow GET, as Prometheus' own client falls back.
-            if (response.status === 405) {
-              response = await httpRequest({ method: 'GET', url: `${url}?${form.toString()}`, headers, insecure: config.insecure, signal })
-            }
-            if (response.status !== 200) throw errorFromAnswer(response, url)
-            const answer = parseJson(response.body)
-            if (!answer.ok) throw errorFromAnswer(response, url)
-            const body = answer.value as { status?: unknown; data?: unknown; warnings?: unknown }
-            if (body.status !== 'success') throw errorFromAnswer(response, url)
-            if (Array.isArray(body.warnings) && body.warnings.length > 0) {
-              context.log.info(`${metric.name}: prometheus warnings: ${body.warnings.map(String).join('; ')}`)
-            }
-            return resultFromData(body.data)
-          } catch (error) {
-            throw networkToMeasurement('prometheus', error)
-          }
-        },
-        {
-          clock: context.clock,
-          signal,
-          deadline,
-          onRetry: (error, attempt, delay) =>
-            context.log.info(`${metric.name}: ${(error as Error).message}; retry ${attempt} in ${Math.round(delay)}ms`)
-        }
-      )
-    )
+    return measureWithRetries(metric, context, 'prometheus', timeoutSeconds * 1000, async (signal) => {
+      const headers = await this.headersFor(config, address, signal)
+      let response = await httpRequest({
+        method: 'POST',
+        url,
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+        insecure: config.insecure,
+        signal
+      })
+      // Some proxies only allow GET, as Prometheus' own client falls back.
+      if (response.status === 405) {
+        response = await httpRequest({ method: 'GET', url: `${url}?${form.toString()}`, headers, insecure: config.insecure, signal })
+      }
+      if (response.status !== 200) throw errorFromAnswer(response, url)
+      const answer = parseJson(response.body)
+      if (!answer.ok) throw errorFromAnswer(response, url)
+      const body = answer.value as { status?: unknown; data?: unknown; warnings?: unknown }
+      if (body.status !== 'success') throw errorFromAnswer(response, url)
+      if (Array.isArray(body.warnings) && body.warnings.length > 0) {
+        context.log.info(`${metric.name}: prometheus warnings: ${body.warnings.map(String).join('; ')}`)
+      }
+      return resultFromData(body.data)
+    })
   }
 }

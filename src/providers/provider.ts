@@ -3,7 +3,7 @@
 import type { Clock } from '../clock.js'
 import type { Logger } from '../log.js'
 import type { MetricSpec } from '../analysis/types.js'
-import { NetworkError, type RetryHint } from './http.js'
+import { NetworkError, withRetries, type RetryHint } from './http.js'
 
 export interface MeasureContext {
   clock: Clock
@@ -90,4 +90,34 @@ export function networkToMeasurement(what: string, error: unknown): unknown {
     return new MeasurementError(`${what}: ${describeNetworkError(error)}`, { retryable: !permanent, permanent })
   }
   return error
+}
+
+/**
+ * One measurement's requests: `attempt` is tried until it succeeds, fails for good, or the budget
+ * ends; retryable failures wait with backoff, and each retry is logged for the metric.
+ */
+export function measureWithRetries<T>(
+  metric: MetricSpec,
+  context: MeasureContext,
+  what: string,
+  budgetMs: number,
+  attempt: (signal: AbortSignal) => Promise<T>
+): Promise<T> {
+  return withBudget(context, budgetMs, what, (signal, deadline) =>
+    withRetries(
+      async () => {
+        try {
+          return await attempt(signal)
+        } catch (error) {
+          throw networkToMeasurement(what, error)
+        }
+      },
+      {
+        clock: context.clock,
+        signal,
+        deadline,
+        onRetry: (error, n, delay) => context.log.info(`${metric.name}: ${(error as Error).message}; retry ${n} in ${Math.round(delay)}ms`)
+      }
+    )
+  )
 }

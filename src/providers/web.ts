@@ -4,10 +4,10 @@
 import type { MetricSpec } from '../analysis/types.js'
 import { displayUrl } from '../secrets.js'
 import { excerpt, parseJson } from './answers.js'
-import { httpRequest, retryAfterMs, withRetries } from './http.js'
+import { httpRequest, retryAfterMs } from './http.js'
 import { parseJsonPath, selectAll, type PathStep } from './jsonpath.js'
 import type { TokenCache } from './oauth2.js'
-import { MeasurementError, networkToMeasurement, retryableStatus, withBudget, type MeasureContext, type Provider } from './provider.js'
+import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
 
 /** The answer body → result: JSON through the path, or the raw text when the body is not JSON. */
 export function resultFromBody(body: string, jsonPath: string | undefined, steps: PathStep[], what = 'web'): unknown {
@@ -53,33 +53,19 @@ export class WebProvider implements Provider {
     for (const header of config.headers ?? []) headers[header.key.toLowerCase()] = header.value
     const timeoutSeconds = Number(config.timeoutSeconds ?? 10)
     const shown = displayUrl(config.url)
-    return withBudget(context, timeoutSeconds * 1000, `web ${method} ${shown}`, (signal, deadline) =>
-      withRetries(
-        async () => {
-          try {
-            if (config.authentication?.oauth2) {
-              headers.authorization = `Bearer ${await this.tokens.token(config.authentication.oauth2, signal, config.insecure)}`
-            }
-            const response = await httpRequest({ method, url: config.url, headers, body, insecure: config.insecure, signal })
-            if (response.status < 200 || response.status >= 300) {
-              throw new MeasurementError(`web ${method} ${shown}: HTTP ${response.status}: ${excerpt(response.body)}`, {
-                retryable: retryableStatus(response.status),
-                retryAfterMs: retryAfterMs(response.headers, Date.now())
-              })
-            }
-            return resultFromBody(response.body, config.jsonPath, steps, `web ${method} ${shown}`)
-          } catch (error) {
-            throw networkToMeasurement(`web ${method} ${shown}`, error)
-          }
-        },
-        {
-          clock: context.clock,
-          signal,
-          deadline,
-          onRetry: (error, attempt, delay) =>
-            context.log.info(`${metric.name}: ${(error as Error).message}; retry ${attempt} in ${Math.round(delay)}ms`)
-        }
-      )
-    )
+    const what = `web ${method} ${shown}`
+    return measureWithRetries(metric, context, what, timeoutSeconds * 1000, async (signal) => {
+      if (config.authentication?.oauth2) {
+        headers.authorization = `Bearer ${await this.tokens.token(config.authentication.oauth2, signal, config.insecure)}`
+      }
+      const response = await httpRequest({ method, url: config.url, headers, body, insecure: config.insecure, signal })
+      if (response.status < 200 || response.status >= 300) {
+        throw new MeasurementError(`${what}: HTTP ${response.status}: ${excerpt(response.body)}`, {
+          retryable: retryableStatus(response.status),
+          retryAfterMs: retryAfterMs(response.headers, Date.now())
+        })
+      }
+      return resultFromBody(response.body, config.jsonPath, steps, what)
+    })
   }
 }
