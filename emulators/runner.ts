@@ -3,7 +3,7 @@
 // step wrote. Used by the end-to-end tests, the demo and the benchmark.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -49,6 +49,8 @@ export interface RunActionOptions {
   node?: string
   /** Called with each chunk of the step's log as it arrives. */
   onOutput?: (text: string) => void
+  /** Keep the step's temporary folder (outputs, summary, report) after the run; default: removed. */
+  keep?: boolean
   /** Sends this signal after `afterMs`, like the runner cancelling a job. */
   cancel?: { afterMs?: number; when?: (log: string) => boolean; signal: NodeJS.Signals }
   timeoutMs?: number
@@ -149,5 +151,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
       report = undefined
     }
   }
-  return { exitCode, signal, stdout, stderr, outputs, summary: await readFile(files.summary, 'utf8'), report, elapsedMs: Date.now() - started, spawnedAt, dir }
+  const summary = await readFile(files.summary, 'utf8')
+  if (!options.keep) await rm(dir, { recursive: true, force: true })
+  return { exitCode, signal, stdout, stderr, outputs, summary, report, elapsedMs: Date.now() - started, spawnedAt, dir }
 }

@@ -4,14 +4,18 @@
 //   2. the bundle's size (goal: under 1.5 MB);
 //   3. one analysis step with 20 metrics whose endpoint answers in 300 ms, against the same with 1
 //      metric (goal: 20 within 1.5× of 1 — metrics are measured concurrently).
+//   4. a canary on the emulated cluster, in real time: from the failing measurement to the abort call
+//      (goal: under 1 s), from the abort call to the rollout reporting canary weight 0, and the
+//      kubectl calls per minute while the gate watches the rollout.
 // Prints its figures; it does not assert them (timing belongs in a benchmark, not in unit tests).
 import { spawn } from 'node:child_process'
-import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { closeServer, listen } from '../emulators/http.js'
 import { BUNDLE, ROOT, RUNTIME_NODE, runAction } from '../emulators/runner.js'
+import { startKubeEmulator } from '../emulators/kube/server.js'
 import { startSeedMetrics } from '../emulators/seed-metrics/server.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 9)
@@ -123,7 +127,56 @@ async function main(): Promise<void> {
   console.log('3. One step, endpoint answering in 300 ms (whole step: start, measure, report)')
   console.log(`   1 metric:    ${ms(median(one))}`)
   console.log(`   20 metrics:  ${ms(median(twenty))}`)
-  console.log(`   ratio:       ${ratio.toFixed(2)}×   (goal ≤ 1.5×) ${ratio <= 1.5 ? 'met' : 'NOT met'}`)
+  console.log(`   ratio:       ${ratio.toFixed(2)}×   (goal ≤ 1.5×) ${ratio <= 1.5 ? 'met' : 'NOT met'}\n`)
+
+  await rolloutFigures(dir)
+  await rm(dir, { recursive: true, force: true })
+}
+
+/** A canary at 50% whose error rate fails, on the emulated cluster, in real time (no time scaling). */
+async function rolloutFigures(dir: string): Promise<void> {
+  const metrics = await startSeedMetrics({ apps: { vote: { errorRate: 2.68 } } })
+  const kube = await startKubeEmulator()
+  try {
+    const rollout = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'vote', namespace: 'bench' },
+      spec: {
+        replicas: 4,
+        selector: { matchLabels: { app: 'vote' } },
+        template: { metadata: { labels: { app: 'vote' } }, spec: { containers: [{ name: 'vote', image: 'vote:1' }] } },
+        strategy: { canary: { steps: [{ setWeight: 50 }, { pause: { duration: '30s' } }, { analysis: { templates: [{ templateName: 'error-rate' }] } }] } }
+      }
+    }
+    kube.applyRollout(rollout)
+    const plan = path.join(dir, 'rollout.yaml')
+    await writeFile(
+      plan,
+      `${JSON.stringify(rollout)}\n---\n${JSON.stringify({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'AnalysisTemplate',
+        metadata: { name: 'error-rate' },
+        spec: { metrics: [{ name: 'error-rate', successCondition: 'result.errorRate < 2', provider: { web: { url: `${metrics.url}/v1/metrics?app=vote&metric=errorRate` } } }] }
+      })}\n`
+    )
+    const run = await runAction({
+      inputs: { command: 'run', rollout: 'vote', namespace: 'bench', image: 'vote=vote:2', plan, 'github-token': '' },
+      env: { ...kube.env }
+    })
+    const report = run.report as {
+      abort?: { msFromFailingMeasurementToAbortCall?: number; msFromAbortCallToWeightZero?: number }
+      kubectl?: { calls: number; watchedMs: number; callsPerMinute?: number }
+    }
+    if (run.outputs.outcome !== 'aborted' || !report?.abort) throw new Error(`the benchmark canary was not aborted: ${run.stdout}`)
+    const watchedRequests = kube.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/rollouts/vote')).length
+    console.log('4. A canary on the emulated cluster, real time (setWeight 50 → pause 30s → failing analysis), poll-interval 5s')
+    console.log(`   failing measurement → abort call:        ${report.abort.msFromFailingMeasurementToAbortCall} ms   (goal < 1000 ms) ${(report.abort.msFromFailingMeasurementToAbortCall ?? Infinity) < 1000 ? 'met' : 'NOT met'}`)
+    console.log(`   abort call → rollout reports weight 0:    ${report.abort.msFromAbortCallToWeightZero} ms`)
+    console.log(`   kubectl calls while watching:            ${report.kubectl?.calls} over ${((report.kubectl?.watchedMs ?? 0) / 1000).toFixed(1)} s = ${report.kubectl?.callsPerMinute} per minute (${watchedRequests} reads of the Rollout)`)
+  } finally {
+    await Promise.all([kube.close(), metrics.close()])
+  }
 }
 
 main().catch((error: unknown) => {

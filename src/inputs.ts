@@ -33,6 +33,8 @@ export interface Inputs {
   applySteps: boolean
   pollIntervalMs: number
   kubeContext?: string
+  /** Bound on each kubectl request (--request-timeout). */
+  kubectlTimeoutMs: number
 }
 
 /** Reads one input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
@@ -176,7 +178,8 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     full: bool(issues, 'full', get('full'), false),
     applySteps: bool(issues, 'apply-steps', get('apply-steps'), true),
     pollIntervalMs: duration(issues, 'poll-interval', get('poll-interval'), '5s'),
-    kubeContext: get('context') || undefined
+    kubeContext: get('context') || undefined,
+    kubectlTimeoutMs: duration(issues, 'kubectl-timeout', get('kubectl-timeout'), '30s')
   }
   const commandValid = get('command') === '' || (COMMANDS as readonly string[]).includes(get('command'))
   if (commandValid && command !== 'analyze' && !rollout) {

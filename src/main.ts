@@ -5,6 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { clockFromEnv, TIME_SCALE_ENV } from './clock.js'
 import { analyze } from './commands/analyze.js'
+import { manage } from './commands/manage.js'
+import { run as runRollout } from './commands/run.js'
 import type { CommandContext } from './commands/context.js'
 import { ConfigError, formatIssue } from './config-error.js'
 import { readInputs, type Inputs } from './inputs.js'
@@ -39,10 +41,10 @@ async function dispatch(context: CommandContext): Promise<GateResult> {
   switch (context.inputs.command) {
     case 'analyze':
       return analyze(context)
+    case 'run':
+      return runRollout(context)
     default:
-      throw new ConfigError([
-        { where: 'input "command"', message: `"${context.inputs.command}" is not available in this version of canary-gate; use analyze` }
-      ])
+      return manage(context)
   }
 }
 
@@ -57,6 +59,7 @@ async function publish(result: GateResult, runner: Runner, secrets: Secrets, log
   runner.setOutput('outcome', result.outcome)
   runner.setOutput('failed-metrics', secrets.redact(failedMetrics(result).join(',')))
   runner.setOutput('report', file)
+  runner.setOutput('next-steps', secrets.redact((result.nextSteps ?? []).join('\n')))
   const markdown = secrets.redact(renderMarkdown(result))
   try {
     if (!runner.appendSummary(markdown)) log.info(markdown)

@@ -5,7 +5,7 @@ import { setMaxListeners } from 'node:events'
 import type { Clock } from '../clock.js'
 import type { Logger } from '../log.js'
 import { formatDuration } from '../plan/duration.js'
-import { MeasurementError, type Provider } from '../providers/provider.js'
+import { Decided, MeasurementError, type Provider } from '../providers/provider.js'
 import { judgeMeasurement } from './judge.js'
 import { assessMetric, emptyTally, isCompleted, recordMeasurement } from './metric.js'
 import { assessRun, endsRun, verdictOf } from './run.js'
@@ -47,9 +47,15 @@ async function measureOnce(spec: MetricSpec, provider: Provider, options: Analys
   const { clock, log } = options
   const startedAt = clock.now()
   try {
-    const result = await provider.measure(spec, { clock, log, signal })
+    const answer = await provider.measure(spec, { clock, log, signal })
     if (signal.aborted) return null
-    const judgement = judgeMeasurement(spec, result)
+    if (answer instanceof Decided && answer.phase === 'Failed') {
+      return { startedAt, finishedAt: clock.now(), phase: 'Failed', value: answer.result, display: formatValue(answer.result), message: answer.message }
+    }
+    const result = answer instanceof Decided ? answer.result : answer
+    const judgement = answer instanceof Decided && !spec.successCondition && !spec.failureCondition && !spec.thresholdRange
+      ? { phase: answer.phase, message: answer.message, display: formatValue(result) }
+      : judgeMeasurement(spec, result)
     return { startedAt, finishedAt: clock.now(), phase: judgement.phase, value: result, display: judgement.display, message: judgement.message }
   } catch (error) {
     if (signal.aborted) return null

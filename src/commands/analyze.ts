@@ -8,8 +8,8 @@ import { readTemplates, TEMPLATE_KINDS, type AnalysisTemplate } from '../plan/te
 import { createProviders } from '../providers/index.js'
 import type { GateResult } from '../report/model.js'
 import { formatDuration } from '../plan/duration.js'
+import { checkCredentials, checkFinite } from './checks.js'
 import type { CommandContext } from './context.js'
-import type { MetricSpec } from '../analysis/types.js'
 
 function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: number, issues: IssueList): AnalysisTemplate[] {
   if (documents === 0) {
@@ -28,31 +28,6 @@ function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: n
   return selected
 }
 
-/** Metrics that would run until stopped cannot give a verdict on their own. */
-function checkFinite(metrics: MetricSpec[], issues: IssueList): void {
-  for (const metric of metrics) {
-    if (metric.count === undefined) {
-      issues.add({
-        where: metric.location,
-        subject: `metric "${metric.name}"`,
-        field: 'count',
-        message: 'has an interval but no count, so it would measure until stopped; give it a count for analyze'
-      })
-    }
-  }
-}
-
-/** Credentials the chosen metrics need, named by input. */
-export function checkCredentials(metrics: MetricSpec[], context: CommandContext, issues: IssueList): void {
-  const newRelic = metrics.filter((m) => m.provider.kind === 'newRelic')
-  if (newRelic.length === 0) return
-  const names = newRelic.map((m) => m.name).join(', ')
-  if (!context.inputs.newRelic.apiKey) issues.add({ where: 'input "newrelic-api-key"', message: `is required by the newRelic metrics ${names}` })
-  if (context.inputs.newRelic.accountId === undefined) {
-    issues.add({ where: 'input "newrelic-account-id"', message: `is required by the newRelic metrics ${names}` })
-  }
-}
-
 export async function analyze(context: CommandContext): Promise<GateResult> {
   const { inputs, clock, log, secrets } = context
   const startedAt = clock.now()
@@ -61,7 +36,7 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
   const templateDocs = docs.filter((doc) => TEMPLATE_KINDS.has(doc.kind)).length
   const templates = selectTemplates(readTemplates(docs, issues), inputs.templates, templateDocs, issues)
   const metrics = instantiateMetrics(templates, { mode: 'analyze', prometheusUrl: inputs.prometheusUrl, secrets, input: inputs.args }, issues)
-  checkFinite(metrics, issues)
+  checkFinite(metrics, 'analyze', issues)
   checkCredentials(metrics, context, issues)
   issues.throwIfAny()
 

@@ -40,6 +40,9 @@ export function parseArgsInput(text: string, issues: IssueList): Map<string, str
   return args
 }
 
+/** The source of a value the cluster gives later: such values are stand-ins, never secrets. */
+export const DEFERRED_SOURCE = 'cluster (read when the analysis starts)'
+
 /** Resolves an arg's valueFrom (a Kubernetes secret, a pod-template hash, a field); analyze has none. */
 export type ValueFromResolver = (arg: RawArg | RawStepArg, template: AnalysisTemplate) => { value: string; source: string } | { problem: string }
 
@@ -77,7 +80,7 @@ export function resolveArgs(template: AnalysisTemplate, context: ArgContext, iss
     }
     if (!resolved) return
     const secret = Boolean(declared.valueFrom?.secretKeyRef) || SECRET_NAME.test(declared.name) || resolved.source.startsWith('secret')
-    if (secret) context.secrets.add(resolved.value)
+    if (secret && resolved.source !== DEFERRED_SOURCE) context.secrets.add(resolved.value)
     values.set(declared.name, { value: resolved.value, secret, source: resolved.source })
   })
   return values
@@ -348,7 +351,8 @@ function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, a
     else thresholdRange = { min, max }
   }
   const dryRun = raw.dryRun === true || matchesDryRun([...template.dryRun, ...(context.dryRun ?? [])], raw.name)
-  if (!dryRun && raw.successCondition === undefined && raw.failureCondition === undefined && raw.thresholdRange === undefined) {
+  // A Job's exit code is a condition of its own (as in Argo); every other metric needs one.
+  if (!dryRun && metric.provider !== 'job' && raw.successCondition === undefined && raw.failureCondition === undefined && raw.thresholdRange === undefined) {
     check.report([], 'has no successCondition, failureCondition or thresholdRange: canary-gate does not pass a metric that checks nothing (Argo would); add a condition, or mark it dryRun')
   }
   const provider = checkProvider(metric, raw.provider[metric.provider] as Record<string, unknown>, check, context)

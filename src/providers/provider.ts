@@ -13,7 +13,20 @@ export interface MeasureContext {
 }
 
 export interface Provider {
+  /** The `result` for the metric's conditions, or a Decided measurement. */
   measure(metric: MetricSpec, context: MeasureContext): Promise<unknown>
+}
+
+/**
+ * A measurement whose phase the provider itself knows, whatever the conditions say: a Job that
+ * failed is Failed (its exit code is the verdict, as in Argo). `result` is still reported.
+ */
+export class Decided {
+  constructor(
+    readonly phase: 'Successful' | 'Failed',
+    readonly result: unknown,
+    readonly message: string
+  ) {}
 }
 
 /**

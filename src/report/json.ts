@@ -60,6 +60,34 @@ export function reportJson(result: GateResult): Record<string, unknown> {
     failedMetrics: failedMetrics(result),
     configErrors: result.configErrors,
     notes: result.notes,
+    rollout: result.rollout,
+    steps: result.steps?.map((step) => ({
+      index: step.index,
+      kind: step.kind,
+      description: step.description,
+      weight: step.weight,
+      startedAt: step.startedAt === undefined ? undefined : iso(step.startedAt),
+      finishedAt: step.finishedAt === undefined ? undefined : iso(step.finishedAt),
+      result: step.result,
+      note: step.note
+    })),
+    abort: result.abort && {
+      reason: result.abort.reason,
+      failingMeasurementAt: result.abort.failingMeasurementAt === undefined ? undefined : iso(result.abort.failingMeasurementAt),
+      requestedAt: iso(result.abort.requestedAt),
+      confirmedAt: result.abort.confirmedAt === undefined ? undefined : iso(result.abort.confirmedAt),
+      msFromFailingMeasurementToAbortCall: result.abort.failingMeasurementAt === undefined ? undefined : result.abort.requestedAt - result.abort.failingMeasurementAt,
+      msFromAbortCallToWeightZero: result.abort.confirmedAt === undefined ? undefined : result.abort.confirmedAt - result.abort.requestedAt,
+      canaryWeightBefore: result.abort.weightBefore,
+      canaryWeightAfter: result.abort.weightAfter
+    },
+    stepsDiff: result.stepsDiff,
+    nextSteps: result.nextSteps,
+    kubectl: result.kubectl && {
+      calls: result.kubectl.calls,
+      watchedMs: result.kubectl.watchedMs,
+      callsPerMinute: result.kubectl.watchedMs > 0 ? Math.round((result.kubectl.calls / result.kubectl.watchedMs) * 60_000 * 10) / 10 : undefined
+    },
     analyses: result.analyses.map((analysis) => ({
       label: analysis.label,
       stepIndex: analysis.stepIndex,

@@ -14,6 +14,45 @@ export interface AnalysisRecord {
   outcome: AnalysisOutcome
 }
 
+export type StepResult = 'done' | 'passed' | 'failed' | 'error' | 'inconclusive' | 'paused' | 'running' | 'aborted' | 'skipped' | 'not reached' | 'would run'
+
+/** One step of the rollout as it went. */
+export interface StepRecord {
+  index: number
+  kind: 'setWeight' | 'pause' | 'analysis' | 'other'
+  description: string
+  /** Canary weight while the step ran. */
+  weight?: number
+  startedAt?: number
+  finishedAt?: number
+  result: StepResult
+  note?: string
+}
+
+export interface RolloutRecord {
+  name: string
+  namespace: string
+  /** The image this run set, if it set one. */
+  image?: string
+  stableRevision?: string
+  canaryRevision?: string
+  /** describeState() before the run touched it and at the end. */
+  before?: string
+  after?: string
+  /** How changes were made: the kubectl argo rollouts plugin, or the plugin's patches. */
+  path: 'plugin' | 'patches'
+}
+
+/** The abort, timed: the measurement that decided it, the call, and the rollout reporting it. */
+export interface AbortRecord {
+  reason: string
+  failingMeasurementAt?: number
+  requestedAt: number
+  confirmedAt?: number
+  weightBefore: number
+  weightAfter?: number
+}
+
 export interface GateResult {
   command: Command
   verdict: Verdict
@@ -27,4 +66,13 @@ export interface GateResult {
   configErrors: string[]
   /** Things worth knowing that did not decide anything (skipped comment, dry run, …). */
   notes: string[]
+  steps?: StepRecord[]
+  rollout?: RolloutRecord
+  abort?: AbortRecord
+  /** Live steps against the plan's (`- live`, `+ wanted`), when they differ and were not changed. */
+  stepsDiff?: string[]
+  /** Commands a person can run next (promote, abort, retry), as text. */
+  nextSteps?: string[]
+  /** kubectl processes started while the rollout was watched, and for how long it was watched. */
+  kubectl?: { calls: number; watchedMs: number }
 }

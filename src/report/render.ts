@@ -4,6 +4,7 @@ import { conditionText } from '../analysis/metric.js'
 import { shownValue } from '../analysis/values.js'
 import type { MetricOutcome, Verdict } from '../analysis/types.js'
 import { failedMetrics } from './json.js'
+import { formatDuration } from '../plan/duration.js'
 import { cell, code, table, truncate } from './markdown.js'
 import type { GateResult } from './model.js'
 
@@ -66,14 +67,42 @@ export function headline(result: GateResult): string {
   return `${verdictIcon(result.verdict)} **${result.verdict}** — canary-gate ${what}${tail}`
 }
 
+function time(ms: number | undefined): string {
+  return ms === undefined ? '–' : new Date(ms).toISOString().slice(11, 19)
+}
+
+export function stepTable(result: GateResult): string {
+  const rows = (result.steps ?? []).map((step) => [
+    String(step.index + 1),
+    cell(step.description),
+    step.weight === undefined || step.result === 'skipped' || step.result === 'not reached' ? '–' : `${step.weight}%`,
+    time(step.startedAt),
+    step.startedAt !== undefined && step.finishedAt !== undefined ? formatDuration(step.finishedAt - step.startedAt) : '–',
+    cell(`${step.result}${step.note ? ` — ${step.note}` : ''}`)
+  ])
+  return table(['Step', 'Action', 'Canary weight', 'Start', 'Duration', 'Result'], rows)
+}
+
 export function renderMarkdown(result: GateResult): string {
   const parts: string[] = [`## ${headline(result)}`]
+  if (result.rollout) {
+    parts.push(`Rollout ${code(`${result.rollout.name}`)} in ${code(result.rollout.namespace)}${result.rollout.image ? `, image ${code(result.rollout.image)}` : ''} — outcome **${result.outcome}**. Now: ${cell(result.rollout.after ?? 'unknown')}`)
+  }
+  if (result.steps?.length) parts.push(stepTable(result))
   if (result.configErrors.length) {
     parts.push('**Configuration errors** — nothing was measured:', result.configErrors.map((line) => `- ${cell(line)}`).join('\n'))
   }
   if (result.analyses.some((a) => a.outcome.metrics.length > 0)) parts.push(metricTable(result))
   if (result.reasons.length) {
     parts.push('### Why', result.reasons.map((reason) => `- ${cell(reason)}`).join('\n'))
+  }
+  if (result.stepsDiff?.length) {
+    parts.push('### Live steps against the plan', ['```diff', ...result.stepsDiff.map((line) => line.replace(/```/g, '` ` `')), '```'].join('\n'))
+  }
+  if (result.nextSteps?.length) {
+    const workflow =
+      result.outcome === 'paused' ? 'or run this workflow with `command: promote` or `command: abort`' : result.outcome === 'aborted' ? 'or, once the canary is fixed, run this workflow with `command: retry` or a new image' : ''
+    parts.push('### Next', [...result.nextSteps.map((line) => `- ${code(line)}`), ...(workflow ? [`- ${workflow}`] : [])].join('\n'))
   }
   if (result.notes.length) parts.push(result.notes.map((note) => `> ${cell(note)}`).join('\n>\n'))
   return `${parts.join('\n\n')}\n`

@@ -1,0 +1,622 @@
+// command: run — walk an Argo Rollout through the plan's canary steps. The controller runs
+// setWeight and timed pauses; at each pause that stands for an analysis step canary-gate measures,
+// then promotes, or aborts the moment the analysis fails, and waits until the rollout reports it.
+import { setMaxListeners } from 'node:events'
+import { runAnalysis } from '../analysis/engine.js'
+import { worstPhase } from '../analysis/run.js'
+import type { AnalysisOutcome, MetricSpec, Verdict } from '../analysis/types.js'
+import { IssueList } from '../config-error.js'
+import { clusterArgs, deferredArgs } from '../kube/args.js'
+import { Kubectl, KubectlError } from '../kube/kubectl.js'
+import { describeState, inProgress, RolloutClient, type RolloutState } from '../kube/rollout.js'
+import { abortAndConfirm } from '../kube/watch.js'
+import { formatDuration } from '../plan/duration.js'
+import { instantiateMetrics, type ValueFromResolver } from '../plan/instantiate.js'
+import { loadPlanFiles } from '../plan/load.js'
+import { describeStep, readRolloutPlan, sameJson, stepsDiff, type AnalysisGate, type RolloutPlan } from '../plan/rollout.js'
+import { readTemplates } from '../plan/templates.js'
+import { createProviders } from '../providers/index.js'
+import { JobProvider } from '../providers/job.js'
+import { MeasurementError, type Provider } from '../providers/provider.js'
+import type { AbortRecord, AnalysisRecord, GateResult, Outcome, StepRecord, StepResult } from '../report/model.js'
+import { checkCredentials, checkFinite } from './checks.js'
+import type { CommandContext } from './context.js'
+
+/** How long an abort may take to show before the gate reports it unconfirmed. */
+const ABORT_CONFIRM_MS = 5 * 60_000
+/** How often an unchanged wait is still reported in the log. */
+const HEARTBEAT_MS = 30_000
+
+type Decision = 'continue' | 'stop'
+
+function verdictOf(verdicts: Verdict[]): Verdict {
+  const phase = worstPhase(verdicts)
+  return phase === 'Running' || phase === 'Pending' ? 'Inconclusive' : phase
+}
+
+/** The plan, checked whole before the cluster is touched. */
+async function loadPlan(context: CommandContext): Promise<RolloutPlan> {
+  const { inputs } = context
+  const issues = new IssueList()
+  const docs = await loadPlanFiles(inputs.plan, context.cwd, issues)
+  const templates = readTemplates(docs, issues)
+  const plan = readRolloutPlan(docs, inputs.rollout ?? '', templates, issues)
+  if (plan) {
+    const gates = plan.steps.flatMap((step) => (step.kind === 'analysis' ? [step.gate] : []))
+    for (const gate of gates) {
+      const metrics = gateMetrics(context, plan, gate, deferredArgs, issues)
+      checkFinite(metrics, 'an analysis step', issues)
+      checkCredentials(metrics, context, issues)
+    }
+    if (plan.background) checkCredentials(gateMetrics(context, plan, plan.background, deferredArgs, issues), context, issues)
+  }
+  issues.throwIfAny()
+  return plan!
+}
+
+function gateMetrics(context: CommandContext, plan: RolloutPlan, gate: AnalysisGate, resolveValueFrom: ValueFromResolver, issues: IssueList): MetricSpec[] {
+  return instantiateMetrics(
+    gate.templates,
+    {
+      mode: 'run',
+      prometheusUrl: context.inputs.prometheusUrl,
+      secrets: context.secrets,
+      input: context.inputs.args,
+      stepArgs: { args: gate.ref.args ?? [], where: (index) => plan.doc.at([...gate.path, 'args', index]) },
+      resolveValueFrom,
+      dryRun: (gate.ref.dryRun ?? []).map((entry) => entry.metricName)
+    },
+    issues
+  )
+}
+
+/** A rollout at the end of its steps with the canary now stable. */
+function completed(state: RolloutState): boolean {
+  return state.phase === 'Healthy' && Boolean(state.currentPodHash) && state.currentPodHash === state.stableRS && (state.currentStepIndex ?? state.steps.length) >= state.steps.length
+}
+
+function pausedAtStep(state: RolloutState): boolean {
+  return state.controllerPause || state.pauseConditions.some((p) => p.reason === 'CanaryPauseStep')
+}
+
+class RolloutRun {
+  private readonly steps: StepRecord[]
+  private readonly analyses: AnalysisRecord[] = []
+  private readonly reasons: string[] = []
+  private readonly notes: string[] = []
+  private readonly verdicts: Verdict[] = []
+  private readonly gatesDone = new Set<number>()
+  private readonly kubectl: Kubectl
+  private readonly client: RolloutClient
+  private readonly providerFor: (metric: MetricSpec) => Provider
+  private readonly startedAt: number
+  private readonly deadline: number
+  private outcome: Outcome = 'none'
+  private started = false
+  private before?: string
+  private last?: RolloutState
+  private abort?: AbortRecord
+  private failingMeasurementAt?: number
+  private watchStartedAt?: number
+  private callsBeforeWatch = 0
+  private lastLog = { text: '', at: 0 }
+  private background?: { promise: Promise<AnalysisOutcome>; stop: AbortController; outcome?: AnalysisOutcome }
+  private stepsDiff?: string[]
+
+  constructor(
+    private readonly context: CommandContext,
+    private readonly plan: RolloutPlan
+  ) {
+    const { inputs, clock, log, secrets } = context
+    this.startedAt = clock.now()
+    this.deadline = this.startedAt + inputs.timeoutMs
+    this.kubectl = new Kubectl({ log, clock, context: inputs.kubeContext, dryRun: inputs.dryRun, requestTimeoutSeconds: Math.max(1, Math.ceil(inputs.kubectlTimeoutMs / 1000)) })
+    this.client = new RolloutClient(this.kubectl, inputs.rollout!, inputs.namespace, log)
+    const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`
+    const job: Provider = inputs.dryRun
+      ? { measure: async () => Promise.reject(new MeasurementError('dry-run: the Job was not created')) }
+      : new JobProvider({ kubectl: this.kubectl, namespace: inputs.namespace, rollout: inputs.rollout!, runId })
+    this.providerFor = createProviders({
+      clock,
+      secrets,
+      prometheusUrl: inputs.prometheusUrl,
+      prometheusHeaders: inputs.prometheusHeaders,
+      newRelic: { apiKey: inputs.newRelic.apiKey, accountId: inputs.newRelic.accountId, graphqlUrl: inputs.newRelic.graphqlUrl },
+      job
+    })
+    this.steps = plan.steps.map((step, index) => ({
+      index,
+      kind: step.kind,
+      description: describeStep(step),
+      weight: step.kind === 'setWeight' ? step.weight : undefined,
+      result: 'not reached'
+    }))
+  }
+
+  private get log() {
+    return this.context.log
+  }
+  private get clock() {
+    return this.context.clock
+  }
+  private get inputs() {
+    return this.context.inputs
+  }
+
+  async drive(): Promise<GateResult> {
+    try {
+      await this.steer()
+    } catch (error) {
+      if (!(error instanceof KubectlError)) throw error
+      this.verdicts.push('Error')
+      this.reasons.unshift(error.notFound && !this.last ? `rollout ${this.client.name} was not found in namespace ${this.client.namespace} (${error.message})` : error.message)
+    } finally {
+      await this.stopBackground()
+    }
+    return this.result()
+  }
+
+  private async steer(): Promise<void> {
+    const { inputs, log } = this
+    this.client.announcePath()
+    let state = await this.client.get()
+    this.last = state
+    this.before = describeState(state)
+    log.info(`rollout ${this.client.name} in ${this.client.namespace}: ${this.before}`)
+
+    if (!sameJson(state.steps, this.plan.liveSteps)) {
+      const diff = stepsDiff(state.steps, this.plan.liveSteps)
+      if (!inputs.applySteps) {
+        this.verdicts.push('Error')
+        this.reasons.push(
+          "the live Rollout's steps differ from the plan and apply-steps is false, so canary-gate changed nothing: make the Rollout in git hold each analysis step as an indefinite pause (pause: {}), as the difference shows"
+        )
+        this.stepsDiff = diff
+        log.error('the live steps differ from the plan and apply-steps is false; the difference (- live, + wanted):')
+        for (const line of diff) log.info(line)
+        return
+      }
+      log.info(`the live steps differ from the plan; patching them (analysis steps become pauses canary-gate resolves):\n${diff.join('\n')}`)
+      if (inProgress(state)) log.warning('the rollout is in the middle of an update: Argo restarts its steps from the first when they change')
+      await this.client.setSteps(this.plan.liveSteps)
+    }
+
+    const revisionBefore = state.currentPodHash
+    if (inputs.image) {
+      const container = state.containers.find((c) => c.name === inputs.image!.container)
+      if (!container) {
+        this.verdicts.push('Error')
+        this.reasons.push(`rollout ${this.client.name} has no container "${inputs.image.container}" (it has: ${state.containers.map((c) => c.name).join(', ')})`)
+        return
+      }
+      if (container.image !== inputs.image.image) {
+        log.info(`starting the canary: ${inputs.image.container} ${container.image ?? '?'} → ${inputs.image.image}`)
+        await this.client.setImage(inputs.image.container, inputs.image.image, state)
+        this.started = true
+      } else if (!inProgress(state)) {
+        return this.nothingToDo(`the rollout already runs ${inputs.image.image} and no update is in progress`)
+      } else log.info(`the rollout is already updating to ${inputs.image.image}: following it`)
+    } else if (!inProgress(state)) {
+      return this.nothingToDo('no image was given and no update is in progress')
+    } else log.info('no image given: following the update in progress')
+
+    if (this.kubectl.dryRun) return this.rehearse(state)
+
+    this.watchStartedAt = this.clock.now()
+    this.callsBeforeWatch = this.kubectl.calls
+    let waitingForRevision = this.started
+    for (;;) {
+      if (this.context.signal.aborted) return this.cancelled()
+      if (this.clock.now() >= this.deadline) return this.timedOut()
+      state = await this.client.get()
+      this.last = state
+      if (waitingForRevision) {
+        if (state.currentPodHash !== revisionBefore) waitingForRevision = false
+        else if (state.phase === 'Healthy' && String(state.observedGeneration) === String(state.generation)) {
+          return this.nothingToDo('the controller saw the new image but started no canary (the template equals the stable revision)')
+        } else {
+          await this.nap()
+          continue
+        }
+      }
+      this.track(state)
+      if (state.abort) return this.abortedElsewhere(state)
+      if (state.phase === 'Degraded') {
+        const reason = `the controller degraded the rollout: ${state.message || 'no message'}`
+        this.verdicts.push('Failed')
+        this.reasons.push(reason)
+        await this.onFailure(reason, state)
+        return
+      }
+      if (completed(state)) return this.promoted(state)
+      if (this.background?.outcome && (await this.backgroundEnded(state)) === 'stop') return
+      this.startBackgroundIfDue(state)
+      const index = state.currentStepIndex ?? 0
+      const step = this.plan.steps[index]
+      if (step?.kind === 'analysis' && pausedAtStep(state) && !this.gatesDone.has(index)) {
+        this.gatesDone.add(index)
+        if ((await this.runGate(index, step.gate, state)) === 'stop') return
+        continue
+      }
+      await this.nap()
+    }
+  }
+
+  /** Sleeps one poll interval, or less if the background analysis ends or the job is cancelled. */
+  private async nap(): Promise<void> {
+    const wake = new AbortController()
+    const signal = AbortSignal.any([wake.signal, this.context.signal])
+    void this.background?.promise.then(() => wake.abort(), () => wake.abort())
+    await this.clock.sleep(Math.min(this.inputs.pollIntervalMs, Math.max(0, this.deadline - this.clock.now())), signal).catch(() => {})
+    wake.abort()
+  }
+
+  private progress(state: RolloutState): string {
+    const count = this.plan.steps.length
+    const index = Math.min(state.currentStepIndex ?? count, count)
+    const step = this.plan.steps[index]
+    const parts = [index < count ? `step ${index + 1}/${count} ${describeStep(step)}` : `after step ${count}/${count}`, `${state.phase || 'unknown'}`, `canary ${state.canaryWeight}%`]
+    const pause = state.pauseConditions.find((p) => p.reason === 'CanaryPauseStep')
+    if (pause && step?.kind === 'pause' && step.durationMs !== undefined && pause.startTime) {
+      parts.push(`paused, ${formatDuration(Math.max(0, Date.parse(pause.startTime) + step.durationMs - this.clock.now()))} left`)
+    } else if (pause && step?.kind === 'pause') parts.push('paused until promoted (kubectl argo rollouts promote, or this workflow with command: promote)')
+    else if (state.paused) parts.push('paused by a user')
+    const next = this.plan.steps[index + 1]
+    if (next) parts.push(`next: ${describeStep(next)}`)
+    parts.push(`${formatDuration(Math.max(0, this.deadline - this.clock.now()))} left before timeout`)
+    return parts.join('; ')
+  }
+
+  /** Step records follow the rollout's step index; progress goes to the log when it changes. */
+  private track(state: RolloutState): void {
+    const now = this.clock.now()
+    const index = Math.min(state.currentStepIndex ?? this.steps.length, this.steps.length)
+    for (const record of this.steps) {
+      if (record.index < index && record.result === 'not reached') record.result = 'done'
+      if (record.index < index && record.startedAt === undefined) record.startedAt = now
+      if (record.index < index && record.finishedAt === undefined) record.finishedAt = now
+      if (record.index < index && record.result === 'running') record.result = 'done'
+    }
+    const current = this.steps[index]
+    if (current && current.result === 'not reached') {
+      current.result = 'running'
+      current.startedAt = now
+    }
+    if (current && current.kind !== 'setWeight') current.weight = state.canaryWeight
+    const text = this.progress(state)
+    const key = text.replace(/; [^;]*left[^;]*/g, '')
+    if (key !== this.lastLog.text || now - this.lastLog.at >= HEARTBEAT_MS) {
+      this.log.info(text)
+      this.lastLog = { text: key, at: now }
+    }
+  }
+
+  private finishStep(index: number, result: StepResult, note?: string): void {
+    const record = this.steps[index]
+    if (!record) return
+    record.result = result
+    record.startedAt ??= this.clock.now()
+    record.finishedAt = this.clock.now()
+    if (note) record.note = note
+  }
+
+  /** Measures the analysis of step `index` while still watching the rollout, then acts on it. */
+  private async runGate(index: number, gate: AnalysisGate, state: RolloutState): Promise<Decision> {
+    const label = `step ${index + 1}/${this.plan.steps.length}`
+    const outcome = await this.measure(label, gate, state, index)
+    if (!outcome) return 'stop'
+    this.analyses.push({ label, stepIndex: index, templates: gate.templates.map((t) => t.name), outcome })
+    this.verdicts.push(outcome.verdict)
+    const reasons = outcome.reasons.map((reason) => `${label}: ${reason}`)
+    switch (outcome.verdict) {
+      case 'Successful':
+        this.finishStep(index, 'passed')
+        this.log.info(`${label} analysis Successful: promoting`)
+        await this.client.promote(false, await this.client.get())
+        return 'continue'
+      case 'Inconclusive':
+        this.finishStep(index, 'inconclusive')
+        this.reasons.push(...reasons)
+        return this.onInconclusive(reasons[0] ?? `${label} inconclusive`, index)
+      default:
+        this.finishStep(index, outcome.verdict === 'Failed' ? 'failed' : 'error')
+        this.reasons.push(...reasons)
+        // The last state read is recent (the rollout is watched during the analysis): abort at once.
+        await this.onFailure(reasons[0] ?? `${label} ${outcome.verdict}`, this.last ?? state)
+        return 'stop'
+    }
+  }
+
+  /**
+   * Runs one analysis with the rollout watched alongside: if the rollout is aborted or degraded
+   * meanwhile, or the job is cancelled, the analysis stops. Undefined when it did not finish.
+   */
+  private async measure(label: string, gate: AnalysisGate, state: RolloutState, stepIndex?: number): Promise<AnalysisOutcome | undefined> {
+    const issues = new IssueList()
+    const resolver = await clusterArgs(gate.templates, gate.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets })
+    const metrics = gateMetrics(this.context, this.plan, gate, resolver, issues)
+    if (this.kubectl.dryRun) for (const metric of metrics) if (metric.provider.kind === 'job') metric.dryRun = true
+    if (!issues.empty) {
+      this.verdicts.push('Error')
+      this.reasons.push(...issues.issues.map((issue) => `${label}: ${[issue.where, issue.subject, issue.field, issue.message].filter(Boolean).join(': ')}`))
+      if (stepIndex !== undefined) this.finishStep(stepIndex, 'error')
+      await this.onFailure(`${label}: the analysis could not start`, state)
+      return undefined
+    }
+    const stop = new AbortController()
+    setMaxListeners(0, stop.signal)
+    const running = runAnalysis({
+      metrics,
+      providerFor: this.providerFor,
+      clock: this.clock,
+      log: this.log,
+      label,
+      deadline: this.deadline,
+      signal: AbortSignal.any([stop.signal, this.context.signal]),
+      onMeasurement: (_metric, measurement, assessment) => {
+        if (assessment.phase === 'Failed' || assessment.phase === 'Error') this.failingMeasurementAt ??= measurement.finishedAt
+      }
+    })
+    if (this.kubectl.dryRun) return running
+    let settled: AnalysisOutcome | undefined
+    void running.then((outcome) => (settled = outcome))
+    while (!settled) {
+      const wake = new AbortController()
+      void running.then(() => wake.abort(), () => wake.abort())
+      await this.clock.sleep(this.inputs.pollIntervalMs, AbortSignal.any([wake.signal, this.context.signal])).catch(() => {})
+      if (settled) break
+      if (this.context.signal.aborted) {
+        stop.abort()
+        this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running })
+        await this.cancelled()
+        return undefined
+      }
+      const now = await this.client.get()
+      this.last = now
+      if (now.abort || now.phase === 'Degraded') {
+        stop.abort()
+        this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running })
+        if (now.abort) await this.abortedElsewhere(now)
+        else {
+          this.verdicts.push('Failed')
+          this.reasons.push(`the controller degraded the rollout during ${label}'s analysis: ${now.message}`)
+          await this.onFailure(this.reasons[this.reasons.length - 1], now)
+        }
+        return undefined
+      }
+    }
+    return settled
+  }
+
+  private startBackgroundIfDue(state: RolloutState): void {
+    const background = this.plan.background
+    if (!background || this.background) return
+    if ((state.currentStepIndex ?? 0) < background.startingStep) return
+    const stop = new AbortController()
+    setMaxListeners(0, stop.signal)
+    this.log.info(`background analysis ${background.templates.map((t) => t.name).join(', ')} starts at step ${(state.currentStepIndex ?? 0) + 1}`)
+    const run = (async (): Promise<AnalysisOutcome> => {
+      const resolver = await clusterArgs(background.templates, background.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets })
+      const issues = new IssueList()
+      const metrics = gateMetrics(this.context, this.plan, background, resolver, issues)
+      issues.throwIfAny()
+      return runAnalysis({
+        metrics,
+        providerFor: this.providerFor,
+        clock: this.clock,
+        log: this.log,
+        label: 'background',
+        deadline: this.deadline,
+        signal: AbortSignal.any([stop.signal, this.context.signal]),
+        onMeasurement: (_metric, measurement, assessment) => {
+          if (assessment.phase === 'Failed' || assessment.phase === 'Error') this.failingMeasurementAt ??= measurement.finishedAt
+        }
+      })
+    })()
+    this.background = { promise: run, stop }
+    run.then(
+      (outcome) => {
+        if (this.background) this.background.outcome = outcome
+      },
+      (error: unknown) => {
+        if (this.background) {
+          this.background.outcome = {
+            verdict: 'Error',
+            startedAt: this.clock.now(),
+            finishedAt: this.clock.now(),
+            metrics: [],
+            reasons: [`the background analysis could not start: ${(error as Error).message}`],
+            ending: 'completed'
+          }
+        }
+      }
+    )
+  }
+
+  /** The background analysis ended while the rollout still runs: act on its verdict. */
+  private async backgroundEnded(state: RolloutState): Promise<Decision> {
+    const outcome = this.background!.outcome!
+    if (outcome.verdict === 'Successful') return 'continue'
+    this.recordBackground()
+    const reasons = outcome.reasons.map((reason) => `background: ${reason}`)
+    this.reasons.push(...reasons)
+    if (outcome.verdict === 'Inconclusive') return this.onInconclusive(reasons[0] ?? 'background analysis inconclusive', state.currentStepIndex ?? 0, true)
+    await this.onFailure(reasons[0] ?? `background analysis ${outcome.verdict}`, state, true)
+    return 'stop'
+  }
+
+  private recordBackground(): void {
+    const outcome = this.background?.outcome
+    if (!outcome || this.analyses.some((a) => a.label === 'background')) return
+    this.analyses.push({ label: 'background', templates: this.plan.background!.templates.map((t) => t.name), outcome })
+    this.verdicts.push(outcome.verdict)
+  }
+
+  private async stopBackground(): Promise<void> {
+    if (!this.background) return
+    this.background.stop.abort()
+    try {
+      this.background.outcome ??= await this.background.promise
+    } catch {
+      // recorded by the rejection handler
+    }
+    this.recordBackground()
+  }
+
+  private async onFailure(reason: string, state: RolloutState, fromBackground = false): Promise<void> {
+    if (this.inputs.onFailure === 'abort') return this.abortNow(reason, state)
+    if (fromBackground) await this.client.pause()
+    this.leavePaused(`on-failure is pause: the rollout is left paused for a human`)
+  }
+
+  private async onInconclusive(reason: string, index: number, fromBackground = false): Promise<Decision> {
+    switch (this.inputs.onInconclusive) {
+      case 'abort':
+        await this.abortNow(reason, this.last ?? (await this.client.get()))
+        return 'stop'
+      case 'promote':
+        this.notes.push(`on-inconclusive is promote: ${fromBackground ? 'the background analysis was inconclusive; the rollout goes on' : `step ${index + 1} was promoted although its analysis was inconclusive`}`)
+        if (!fromBackground) await this.client.promote(false, await this.client.get())
+        return 'continue'
+      default:
+        if (fromBackground) await this.client.pause()
+        this.leavePaused('on-inconclusive is pause: the rollout is left paused for a human to promote or abort')
+        return 'stop'
+    }
+  }
+
+  private leavePaused(why: string): void {
+    this.outcome = 'paused'
+    const c = this.client.commands()
+    this.log.notice(`${why}. To go on: ${c.promote} (or this workflow with command: promote). To roll back: ${c.abort} (or command: abort).`)
+    this.reasons.push(why)
+  }
+
+  private async abortNow(reason: string, state: RolloutState): Promise<void> {
+    const { record, state: after } = await abortAndConfirm(this.client, state, reason, {
+      clock: this.clock,
+      log: this.log,
+      pollMs: this.inputs.pollIntervalMs,
+      confirmMs: Math.min(ABORT_CONFIRM_MS, Math.max(60_000, this.deadline - this.clock.now() + 60_000)),
+      failingMeasurementAt: this.failingMeasurementAt,
+      // A cancellation while the abort is confirmed stops the waiting, not the abort.
+      signal: this.context.signal
+    })
+    this.abort = record
+    this.last = after
+    this.outcome = 'aborted'
+    const index = Math.min(state.currentStepIndex ?? 0, this.steps.length - 1)
+    for (const step of this.steps) {
+      if (step.index === index && (step.result === 'running' || step.result === 'not reached')) this.finishStep(index, 'aborted')
+      else if (step.index > index && step.result === 'not reached') step.result = 'skipped'
+    }
+  }
+
+  private async abortedElsewhere(state: RolloutState): Promise<void> {
+    this.verdicts.push('Failed')
+    this.reasons.push(`the rollout was aborted outside canary-gate: ${state.message || 'no message'}`)
+    const index = Math.min(state.currentStepIndex ?? 0, this.steps.length - 1)
+    for (const step of this.steps) if (step.index > index && step.result === 'not reached') step.result = 'skipped'
+  }
+
+  private async promoted(state: RolloutState): Promise<void> {
+    await this.stopBackground()
+    this.outcome = 'promoted'
+    for (const step of this.steps) if (step.result === 'running' || step.result === 'not reached') this.finishStep(step.index, 'done')
+    this.log.info(`rollout ${this.client.name} promoted: ${describeState(state)}`)
+    this.reasons.push(`the canary went through all ${this.plan.steps.length} steps and is now stable`)
+  }
+
+  private async timedOut(): Promise<void> {
+    const reason = `the run did not finish within the timeout (${formatDuration(this.inputs.timeoutMs)})`
+    this.verdicts.push('Error')
+    this.reasons.push(reason)
+    await this.onFailure(reason, await this.client.get())
+  }
+
+  private async cancelled(): Promise<void> {
+    this.verdicts.push('Inconclusive')
+    this.reasons.unshift('the workflow was cancelled')
+    if (this.inputs.abortOnCancel && this.started && this.last && !this.last.abort) {
+      // The runner gives a cancelled step a few seconds: abort, confirm briefly, report.
+      const { record } = await abortAndConfirm(this.client, this.last, 'the workflow was cancelled (abort-on-cancel)', {
+        clock: this.clock,
+        log: this.log,
+        pollMs: 500,
+        confirmMs: 3000
+      })
+      this.abort = record
+      this.outcome = 'aborted'
+    } else if (this.started) {
+      this.notes.push('abort-on-cancel is false: the rollout was left as it was')
+    }
+  }
+
+  private nothingToDo(why: string): void {
+    this.log.info(`nothing to roll out: ${why}`)
+    this.notes.push(`nothing to roll out: ${why}`)
+  }
+
+  /** dry-run: every analysis step measured in order, and what the gate would do at each. */
+  private async rehearse(state: RolloutState): Promise<void> {
+    this.notes.push('dry run: nothing in the cluster was changed; the commands it would have run are in the log, and each analysis step was measured once, in order, without waiting for the controller')
+    for (const [index, step] of this.plan.steps.entries()) {
+      if (step.kind !== 'analysis') {
+        this.steps[index].result = 'would run'
+        continue
+      }
+      const outcome = await this.measure(`step ${index + 1}/${this.plan.steps.length}`, step.gate, state, index)
+      if (!outcome) return
+      this.analyses.push({ label: `step ${index + 1}/${this.plan.steps.length}`, stepIndex: index, templates: step.gate.templates.map((t) => t.name), outcome })
+      this.verdicts.push(outcome.verdict)
+      if (outcome.verdict === 'Successful') {
+        this.finishStep(index, 'passed', 'dry run: would promote')
+        this.log.info(`dry-run: step ${index + 1} Successful, would promote`)
+        continue
+      }
+      const action = outcome.verdict === 'Inconclusive' ? this.inputs.onInconclusive : this.inputs.onFailure
+      this.finishStep(index, outcome.verdict === 'Inconclusive' ? 'inconclusive' : 'failed', `dry run: would ${action}`)
+      this.reasons.push(...outcome.reasons.map((reason) => `step ${index + 1}: ${reason}`), `dry run: the gate would ${action} here`)
+      for (const later of this.steps) if (later.index > index) later.result = 'skipped'
+      return
+    }
+  }
+
+  private result(): GateResult {
+    const verdict = this.verdicts.length ? verdictOf(this.verdicts) : 'Successful'
+    const c = this.client.commands()
+    const nextSteps = this.outcome === 'paused' ? [c.promote, c.abort] : this.outcome === 'aborted' ? [c.retry, c.status] : [c.status]
+    const last = this.last
+    return {
+      command: 'run',
+      verdict,
+      outcome: this.outcome,
+      reasons: this.reasons.length ? this.reasons : verdict === 'Successful' ? ['every analysis passed'] : [],
+      startedAt: this.startedAt,
+      finishedAt: this.clock.now(),
+      analyses: this.analyses,
+      configErrors: [],
+      notes: this.notes,
+      steps: this.steps,
+      rollout: {
+        name: this.client.name,
+        namespace: this.client.namespace,
+        image: this.inputs.image ? `${this.inputs.image.container}=${this.inputs.image.image}` : undefined,
+        stableRevision: last?.stableRS,
+        canaryRevision: last?.currentPodHash,
+        before: this.before,
+        after: last ? describeState(last) : undefined,
+        path: this.client.usePlugin ? 'plugin' : 'patches'
+      },
+      abort: this.abort,
+      stepsDiff: this.stepsDiff,
+      nextSteps,
+      kubectl: { calls: this.kubectl.calls - this.callsBeforeWatch, watchedMs: this.watchStartedAt === undefined ? 0 : this.clock.now() - this.watchStartedAt }
+    }
+  }
+}
+
+export async function run(context: CommandContext): Promise<GateResult> {
+  const plan = await loadPlan(context)
+  return new RolloutRun(context, plan).drive()
+}
