@@ -200,6 +200,41 @@ describe('background analysis and cancellation during a measurement', () => {
   })
 })
 
+describe('following, timing out, choosing a context', () => {
+  it('follows an update already in progress when no image is given', async () => {
+    cluster = await startCluster()
+    cluster.kube.setJobBehavior(seedJobs(() => 0.4))
+    const rollout = await seedRollout()
+    const spec = rollout.spec as { strategy: { canary: { steps: unknown[] } }; template: { spec: { containers: Array<{ image: string }> } } }
+    spec.strategy.canary.steps = spec.strategy.canary.steps.map((step) => ('analysis' in (step as object) ? { pause: {} } : step))
+    spec.template.spec.containers[0].image = NEW_IMAGE
+    cluster.kube.applyRollout(rollout)
+    const inputs = deployInputs()
+    delete inputs.image
+    const run = await cluster.run({ inputs })
+    expect(run.stdout).toContain('no image given: following the update in progress')
+    expect(run.outputs).toMatchObject({ verdict: 'Successful', outcome: 'promoted' })
+    expect(cluster.kube.requests.filter((r) => r.method === 'PATCH' && r.contentType?.includes('json-patch'))).toEqual([])
+  })
+
+  it('ends as Error at the timeout and applies on-failure', async () => {
+    cluster = await startCluster()
+    cluster.kube.setJobBehavior(seedJobs(() => 0.4))
+    const run = await cluster.run({ inputs: deployInputs({ timeout: '4m' }) })
+    expect(run.outputs).toMatchObject({ verdict: 'Error', outcome: 'aborted' })
+    expect(run.summary).toMatch(/did not (finish|reach a verdict) (within|before) the timeout/)
+    expect(rolloutOf(cluster.kube)).toMatchObject({ abort: true, weight: 0 })
+  })
+
+  it('uses the kubeconfig context it is given', async () => {
+    cluster = await startCluster()
+    const run = await cluster.run({ inputs: deployInputs({ context: 'other', 'kubectl-timeout': '2s' }) })
+    expect(run.outputs.verdict).toBe('Error')
+    expect(run.summary).toMatch(/refused|connect/)
+    expect(cluster.kube.requests.filter((r) => r.path.includes('rollouts'))).toEqual([])
+  })
+})
+
 describe('kubectl failing', () => {
   it('retries the API server\'s transient errors and carries on', async () => {
     cluster = await startCluster()
