@@ -104,6 +104,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_REPOSITORY: 'acme/voting-app',
     GITHUB_SHA: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
     GITHUB_RUN_ID: '4242',
+    GITHUB_WORKFLOW_REF: 'acme/voting-app/.github/workflows/promote-qa.yml@refs/heads/main',
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_API_URL: 'http://127.0.0.1:9',
     RUNNER_TEMP: files.temp,

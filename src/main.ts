@@ -1,19 +1,20 @@
 // Reads the inputs, runs the command, and hands the result to every place it must go: outputs, the
-// JSON report, the job summary, and the exit code. Nothing else.
+// JSON report, the job summary, the check and the PR comment, and the exit code. Nothing else.
+// What a command does not need at its start (the rollout driver, the renderer, Octokit) is loaded
+// when it is needed, so the first measurement is not kept waiting.
 import { setMaxListeners } from 'node:events'
 import os from 'node:os'
 import path from 'node:path'
 import { clockFromEnv, TIME_SCALE_ENV } from './clock.js'
 import { analyze } from './commands/analyze.js'
-import { manage } from './commands/manage.js'
-import { run as runRollout } from './commands/run.js'
 import type { CommandContext } from './commands/context.js'
 import { ConfigError, formatIssue } from './config-error.js'
+import type { Publisher } from './github/publisher.js'
+import { readRunContext } from './github/context.js'
 import { readInputs, type Inputs } from './inputs.js'
 import { runnerLogger, type Logger } from './log.js'
 import { failedMetrics, writeReport } from './report/json.js'
 import type { GateResult } from './report/model.js'
-import { renderMarkdown } from './report/render.js'
 import { githubRunner, type Runner } from './runner.js'
 import { Secrets } from './secrets.js'
 
@@ -23,16 +24,16 @@ export function reportPath(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(dir, 'canary-gate', `report-${step}.json`)
 }
 
-function failedBeforeStart(command: Inputs['command'] | 'unknown', error: ConfigError, now: number): GateResult {
+function failedBeforeStart(command: Inputs['command'] | 'unknown', issues: string[], reasons: string[], now: number): GateResult {
   return {
     command: command === 'unknown' ? 'run' : command,
     verdict: 'Error',
     outcome: 'none',
-    reasons: ['the configuration has errors, so nothing was measured and the cluster was not touched'],
+    reasons,
     startedAt: now,
     finishedAt: now,
     analyses: [],
-    configErrors: error.issues.map(formatIssue),
+    configErrors: issues,
     notes: []
   }
 }
@@ -42,9 +43,39 @@ async function dispatch(context: CommandContext): Promise<GateResult> {
     case 'analyze':
       return analyze(context)
     case 'run':
-      return runRollout(context)
+      return (await import('./commands/run.js')).run(context)
     default:
-      return manage(context)
+      return (await import('./commands/manage.js')).manage(context)
+  }
+}
+
+/** The check and the comment, created the first time there is something to show. */
+function githubReporting(inputs: Inputs, secrets: Secrets, log: Logger): { progress: (snapshot: GateResult) => void; finish: (result: GateResult) => Promise<void> } {
+  let publisher: Promise<Publisher> | undefined
+  const get = (): Promise<Publisher> => {
+    publisher ??= import('./github/publisher.js').then(
+      ({ Publisher }) =>
+        new Publisher(
+          {
+            token: inputs.githubToken!,
+            comment: inputs.comment,
+            checkName: inputs.checkName,
+            command: inputs.command,
+            rollout: inputs.rollout && inputs.command !== 'analyze' ? { name: inputs.rollout, namespace: inputs.namespace } : undefined
+          },
+          readRunContext(),
+          secrets,
+          log
+        )
+    )
+    return publisher
+  }
+  // Octokit and the renderer take a few dozen milliseconds to load: let the first measurements'
+  // requests leave before that, since GitHub reporting is never on the gate's critical path.
+  const later = (): Promise<Publisher> => new Promise((resolve) => setTimeout(resolve, 100)).then(get)
+  return {
+    progress: (snapshot) => void (publisher ? get() : later()).then((p) => p.progress(snapshot)),
+    finish: async (result) => (await get()).finish(result)
   }
 }
 
@@ -60,7 +91,8 @@ async function publish(result: GateResult, runner: Runner, secrets: Secrets, log
   runner.setOutput('failed-metrics', secrets.redact(failedMetrics(result).join(',')))
   runner.setOutput('report', file)
   runner.setOutput('next-steps', secrets.redact((result.nextSteps ?? []).join('\n')))
-  const markdown = secrets.redact(renderMarkdown(result))
+  const { renderReport } = await import('./report/render.js')
+  const markdown = secrets.redact(renderReport(result, { context: readRunContext() }))
   try {
     if (!runner.appendSummary(markdown)) log.info(markdown)
   } catch (error) {
@@ -82,26 +114,28 @@ export async function run(runner: Runner = githubRunner()): Promise<void> {
 
   let result: GateResult
   let command: Inputs['command'] | 'unknown' = 'unknown'
+  let github: ReturnType<typeof githubReporting> | undefined
   try {
     const { clock, scale } = clockFromEnv()
     if (scale !== 1) log.warning(`${TIME_SCALE_ENV}=${scale}: time runs ${scale}× faster (for tests and demos only)`)
     const inputs = readInputs((name) => runner.getInput(name), secrets)
     command = inputs.command
-    if (!inputs.githubToken) log.notice('no github-token: the PR comment and the check are skipped')
-    result = await dispatch({ inputs, clock, log, secrets, cwd: process.env.GITHUB_WORKSPACE || process.cwd(), signal: cancel.signal })
+    if (inputs.githubToken) github = githubReporting(inputs, secrets, log)
+    else log.notice('no github-token: the PR comment and the check are skipped')
+    result = await dispatch({ inputs, clock, log, secrets, cwd: process.env.GITHUB_WORKSPACE || process.cwd(), signal: cancel.signal, progress: github?.progress })
   } catch (error) {
-    if (!(error instanceof ConfigError)) {
-      // An unexpected failure still ends with outputs and a summary: the verdict is Error.
-      const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
-      log.error(`canary-gate failed: ${message}`)
-      const now = Date.now()
-      result = { ...failedBeforeStart(command, new ConfigError([]), now), reasons: [`canary-gate failed: ${error instanceof Error ? error.message : String(error)}`] }
-    } else {
+    if (error instanceof ConfigError) {
       for (const issue of error.issues) log.error(formatIssue(issue))
-      result = failedBeforeStart(command, error, Date.now())
+      result = failedBeforeStart(command, error.issues.map(formatIssue), ['the configuration has errors, so nothing was measured and the cluster was not touched'], Date.now())
+    } else {
+      // An unexpected failure still ends with outputs and a summary: the verdict is Error.
+      log.error(`canary-gate failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+      result = failedBeforeStart(command, [], [`canary-gate failed: ${error instanceof Error ? error.message : String(error)}`], Date.now())
     }
   }
   await publish(result, runner, secrets, log)
+  // The comment and the check never decide the exit code: their failures are warnings.
+  await github?.finish(result)
   if (result.verdict !== 'Successful') {
     runner.setFailed(secrets.redact(`canary-gate: ${result.verdict}${result.reasons.length ? ` — ${result.reasons[0]}` : ''}`))
   }

@@ -105,7 +105,8 @@ describe('command run on the seed rollout', () => {
     expect(run.outputs).toMatchObject({ verdict: 'Inconclusive', outcome: 'paused' })
     expect(rolloutOf(cluster.kube)).toMatchObject({ phase: 'Paused', index: 5, weight: 50 })
     expect(run.outputs['next-steps'].split('\n')).toEqual(['kubectl argo rollouts promote vote -n voting01-qa', 'kubectl argo rollouts abort vote -n voting01-qa'])
-    expect(run.summary).toContain('or run this workflow with `command: promote` or `command: abort`')
+    expect(run.summary).toContain('| go on to the next step | <code>command: promote</code> | <code>kubectl argo rollouts promote vote -n voting01-qa</code> |')
+    expect(run.summary).toContain('| roll back to stable | <code>command: abort</code> | <code>kubectl argo rollouts abort vote -n voting01-qa</code> |')
     expect(run.stdout).toMatch(/::notice::on-inconclusive is pause: the rollout is left paused/)
   })
 

@@ -53,7 +53,7 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
     prometheusHeaders: inputs.prometheusHeaders,
     newRelic: { apiKey: inputs.newRelic.apiKey, accountId: inputs.newRelic.accountId, graphqlUrl: inputs.newRelic.graphqlUrl }
   })
-  const outcome = await runAnalysis({
+  const running = runAnalysis({
     metrics,
     providerFor,
     clock,
@@ -62,6 +62,19 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
     deadline: startedAt + inputs.timeoutMs,
     label: 'analyze'
   })
+  // The measurements are under way: now the check can show what is being measured.
+  context.progress?.({
+    command: 'analyze',
+    verdict: 'Inconclusive',
+    outcome: 'none',
+    reasons: [`${metrics.length} metric${metrics.length === 1 ? '' : 's'} of ${templates.map((t) => t.name).join(', ')}`],
+    startedAt,
+    finishedAt: clock.now(),
+    analyses: [],
+    configErrors: [],
+    notes: metrics.map((m) => `${m.name}: ${m.provider.kind} ${m.query.replace(/\s+/g, ' ')} (${m.count} measurement${m.count === 1 ? '' : 's'})`)
+  })
+  const outcome = await running
   const cancelled = context.signal.aborted
   const verdict = cancelled && outcome.verdict === 'Successful' ? 'Inconclusive' : outcome.verdict
   const reasons = cancelled ? ['the workflow was cancelled before the analysis finished', ...outcome.reasons] : outcome.reasons

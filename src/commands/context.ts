@@ -3,6 +3,7 @@
 import type { Clock } from '../clock.js'
 import type { Inputs } from '../inputs.js'
 import type { Logger } from '../log.js'
+import type { GateResult } from '../report/model.js'
 import type { Secrets } from '../secrets.js'
 
 export interface CommandContext {
@@ -14,4 +15,6 @@ export interface CommandContext {
   cwd: string
   /** Aborts when the runner cancels the job. */
   signal: AbortSignal
+  /** Told how the run stands as steps finish (the running check shows it). */
+  progress?: (snapshot: GateResult) => void
 }

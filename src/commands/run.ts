@@ -163,6 +163,7 @@ class RolloutRun {
     this.last = state
     this.before = describeState(state)
     log.info(`rollout ${this.client.name} in ${this.client.namespace}: ${this.before}`)
+    this.context.progress?.(this.result())
 
     if (!sameJson(state.steps, this.plan.liveSteps)) {
       const diff = stepsDiff(state.steps, this.plan.liveSteps)
@@ -281,6 +282,7 @@ class RolloutRun {
     if (current && current.result === 'not reached') {
       current.result = 'running'
       current.startedAt = now
+      this.context.progress?.(this.result())
     }
     if (current && current.kind !== 'setWeight') current.weight = state.canaryWeight
     const text = this.progress(state)
@@ -307,6 +309,7 @@ class RolloutRun {
     if (!outcome) return 'stop'
     this.analyses.push({ label, stepIndex: index, templates: gate.templates.map((t) => t.name), outcome })
     this.verdicts.push(outcome.verdict)
+    this.context.progress?.(this.result())
     const reasons = outcome.reasons.map((reason) => `${label}: ${reason}`)
     switch (outcome.verdict) {
       case 'Successful':
@@ -591,13 +594,14 @@ class RolloutRun {
       command: 'run',
       verdict,
       outcome: this.outcome,
-      reasons: this.reasons.length ? this.reasons : verdict === 'Successful' ? ['every analysis passed'] : [],
+      // Copies: a snapshot handed to the check is rendered later, while the run goes on.
+      reasons: this.reasons.length ? [...this.reasons] : verdict === 'Successful' ? ['every analysis passed'] : [],
       startedAt: this.startedAt,
       finishedAt: this.clock.now(),
-      analyses: this.analyses,
+      analyses: [...this.analyses],
       configErrors: [],
-      notes: this.notes,
-      steps: this.steps,
+      notes: [...this.notes],
+      steps: this.steps.map((step) => ({ ...step })),
       rollout: {
         name: this.client.name,
         namespace: this.client.namespace,

@@ -85,6 +85,9 @@ export function inProgress(state: RolloutState): boolean {
 
 /** One line for the log and the report: phase, step, weight, pause. */
 export function describeState(state: RolloutState): string {
+  if (state.phase === 'Healthy' && state.currentPodHash && state.currentPodHash === state.stableRS && !state.abort) {
+    return `Healthy, all traffic on revision ${state.stableRS}${state.message ? ` — ${state.message}` : ''}`
+  }
   // After an abort Argo resets the step index; the step would mislead.
   const step = state.currentStepIndex === undefined || state.abort ? '' : `, step ${Math.min(state.currentStepIndex + 1, state.steps.length)}/${state.steps.length}`
   const pause = state.pauseConditions.length ? `, paused (${state.pauseConditions.map((p) => p.reason).join(', ')})` : state.paused ? ', paused by a user' : ''

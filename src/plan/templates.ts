@@ -1,6 +1,6 @@
 // AnalysisTemplate and ClusterAnalysisTemplate documents → checked templates, every structural
 // problem reported at its file and line.
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import type { IssueList } from '../config-error.js'
 import type { SourceDocument, YamlPath } from './load.js'
 import { metricSchema, providerSchemas, SUPPORTED_PROVIDERS, templateSchema, type ProviderKind, type RawArg, type RawMetric } from './schema.js'
@@ -63,28 +63,28 @@ export function suggestion(key: string, known: Iterable<string>): string {
 }
 
 function unwrapOptional(schema: unknown): unknown {
-  return schema instanceof z.ZodOptional ? schema.unwrap() : schema
+  return schema instanceof z.ZodMiniOptional ? schema.def.innerType : schema
 }
 
 /** The field names the schema allows at `path`, for "did you mean" hints. */
-function knownKeys(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+function knownKeys(schema: z.ZodMiniType, path: ReadonlyArray<PropertyKey>): string[] {
   let current = unwrapOptional(schema)
   for (const part of path) {
-    if (typeof part === 'number' && current instanceof z.ZodArray) current = unwrapOptional(current.element)
-    else if (typeof part === 'string' && current instanceof z.ZodObject) current = unwrapOptional(current.shape[part])
+    if (typeof part === 'number' && current instanceof z.ZodMiniArray) current = unwrapOptional(current.def.element)
+    else if (typeof part === 'string' && current instanceof z.ZodMiniObject) current = unwrapOptional(current.def.shape[part])
     else return []
   }
-  return current instanceof z.ZodObject ? Object.keys(current.shape) : []
+  return current instanceof z.ZodMiniObject ? Object.keys(current.def.shape) : []
 }
 
 /** Reports zod issues at their lines; `base` is the path of the checked value in the document. */
 export function reportZodIssues(
-  error: z.ZodError,
+  error: z.core.$ZodError,
   doc: SourceDocument,
   base: YamlPath,
   subject: string,
   issues: IssueList,
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   fieldBase: YamlPath = []
 ): void {
   for (const issue of error.issues) {

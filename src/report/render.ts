@@ -1,12 +1,19 @@
-// One renderer for every place people read the result: the job summary now, the PR comment and the
-// check later. Input is the GateResult; output is Markdown.
+// One renderer for every place people read the result: the job summary, the sticky PR comment and
+// the check run. Sections go from what a reader needs first (the verdict, what the gate did, why,
+// what to do next) to detail; when the text would pass GitHub's 65,536-character limit, the detail
+// goes first. The JSON report keeps everything.
 import { conditionText } from '../analysis/metric.js'
 import { shownValue } from '../analysis/values.js'
 import type { MetricOutcome, Verdict } from '../analysis/types.js'
-import { failedMetrics } from './json.js'
+import type { RunContext } from '../github/context.js'
 import { formatDuration } from '../plan/duration.js'
-import { cell, code, table, truncate } from './markdown.js'
-import type { GateResult } from './model.js'
+import { metricCharts, weightChart } from './charts.js'
+import { failedMetrics } from './json.js'
+import { cell, code, escapeHtml, table, truncate } from './markdown.js'
+import type { GateResult, StepRecord } from './model.js'
+
+/** GitHub refuses comments and check summaries above 65,536 characters; keep a margin. */
+export const GITHUB_TEXT_LIMIT = 65_000
 
 const ICON: Record<string, string> = {
   Successful: '✅',
@@ -21,6 +28,80 @@ export function verdictIcon(verdict: Verdict | string): string {
   return ICON[verdict] ?? ''
 }
 
+export interface RenderOptions {
+  context: RunContext
+  /** A first line that must survive every cut (the sticky comment's hidden marker). */
+  marker?: string
+  limit?: number
+}
+
+/** The step where the run stopped: the analysis that failed, or the step the abort happened at. */
+function decidingStep(result: GateResult): StepRecord | undefined {
+  const steps = result.steps ?? []
+  return [...steps].reverse().find((s) => ['failed', 'error', 'inconclusive', 'aborted', 'paused'].includes(s.result)) ?? [...steps].reverse().find((s) => s.result === 'running')
+}
+
+/** What happened, in one line: the verdict and what the gate did. Plain text (check titles). */
+export function headlineText(result: GateResult): string {
+  const name = result.rollout?.name ?? 'the rollout'
+  const count = result.steps?.length ?? 0
+  const at = decidingStep(result)
+  const where = at ? ` at step ${at.index + 1}/${count}` : ''
+  if (result.configErrors.length) return `${result.verdict} — configuration errors: nothing was measured and the cluster was not touched`
+  if (result.command === 'analyze') {
+    const templates = [...new Set(result.analyses.flatMap((a) => a.templates))].join(', ')
+    const failed = failedMetrics(result)
+    return `${result.verdict} — analysis of ${templates || 'the plan'} (no cluster changes)${failed.length ? `, failed: ${failed.join(', ')}` : ''}`
+  }
+  if (result.command !== 'run') {
+    const change = result.abort ? `, canary traffic ${result.abort.weightBefore}% → ${result.abort.weightAfter ?? '?'}%` : ''
+    const did = result.outcome === 'none' ? (result.reasons[0] ?? result.notes[0] ?? 'no change') : `${result.outcome}${change}`
+    return `${result.verdict} — command ${result.command}: rollout ${name} ${did}`
+  }
+  switch (result.outcome) {
+    case 'aborted': {
+      const weights = result.abort ? `, canary traffic ${result.abort.weightBefore}% → ${result.abort.weightAfter ?? '?'}%` : ''
+      return `${result.verdict} — rollout ${name} aborted${where}${weights}`
+    }
+    case 'promoted':
+      return `${result.verdict} — rollout ${name} promoted through all ${count} steps`
+    case 'paused':
+      return `${result.verdict} — rollout ${name} paused${where} for a human, canary at ${at?.weight ?? '?'}%`
+    default:
+      if (result.stepsDiff) return `${result.verdict} — rollout ${name}: the live steps differ from the plan (apply-steps: false), nothing changed`
+      return `${result.verdict} — rollout ${name}: ${result.reasons[0] ?? result.notes[0] ?? 'no change'}`
+  }
+}
+
+/** The title of a running check: where the run is now. */
+export function progressTitle(snapshot: GateResult): string {
+  const name = snapshot.rollout?.name ?? 'the rollout'
+  const running = snapshot.steps?.find((s) => s.result === 'running')
+  if (running) return `In progress: rollout ${name} at step ${running.index + 1}/${snapshot.steps!.length} (${running.description}), canary ${running.weight ?? '?'}%`
+  if (snapshot.command === 'analyze') return `In progress: measuring ${snapshot.reasons[0] ?? 'the analysis'}`
+  return `In progress: rollout ${name}${snapshot.steps?.length ? `, ${snapshot.steps.length} steps planned` : ''}`
+}
+
+function subline(result: GateResult, context: RunContext): string {
+  const parts: string[] = []
+  if (result.rollout) parts.push(`rollout ${code(result.rollout.name)} in ${code(result.rollout.namespace)}`)
+  if (result.rollout?.image) parts.push(`image ${code(result.rollout.image)}`)
+  if (context.sha) parts.push(`commit ${code(context.sha.slice(0, 7))}`)
+  if (context.pullRequest) parts.push(`PR #${context.pullRequest.number}`)
+  if (context.runUrl) parts.push(`[workflow run](${context.runUrl})`)
+  parts.push(`took ${formatDuration(result.finishedAt - result.startedAt)}`)
+  return parts.join(' · ')
+}
+
+function counts(metric: MetricOutcome): string {
+  const { tally } = metric
+  const extra: string[] = []
+  if (tally.failed) extra.push(`${tally.failed} failed`)
+  if (tally.inconclusive) extra.push(`${tally.inconclusive} inconclusive`)
+  if (tally.error) extra.push(`${tally.error} errors`)
+  return `${tally.measurements.length}${extra.length ? ` (${extra.join(', ')})` : ''}`
+}
+
 /** The values that decided a metric: its failing values when it failed, else its latest. */
 export function decidingValues(metric: MetricOutcome): string {
   const { measurements } = metric.tally
@@ -32,43 +113,43 @@ export function decidingValues(metric: MetricOutcome): string {
   return shown.map(shownValue).join(', ')
 }
 
-function counts(metric: MetricOutcome): string {
-  const { tally } = metric
-  const parts = [`${tally.measurements.length}`]
-  const extra: string[] = []
-  if (tally.failed) extra.push(`${tally.failed} failed`)
-  if (tally.inconclusive) extra.push(`${tally.inconclusive} inconclusive`)
-  if (tally.error) extra.push(`${tally.error} errors`)
-  if (extra.length) parts.push(`(${extra.join(', ')})`)
-  return parts.join(' ')
+function resultCell(metric: MetricOutcome): string {
+  return metric.stopped ? `⏹️ stopped (${metric.phase})` : `${verdictIcon(metric.phase)} ${metric.phase}`
 }
 
-export function metricTable(result: GateResult): string {
+export function metricTable(result: GateResult, maxRows = Infinity): string {
   const rows: string[][] = []
   for (const analysis of result.analyses) {
+    const step = analysis.stepIndex === undefined ? (analysis.label === 'analyze' ? '—' : analysis.label) : `${analysis.stepIndex + 1}/${result.steps?.length ?? '?'}`
     for (const metric of analysis.outcome.metrics) {
-      const name = `${cell(metric.spec.name)}${metric.spec.dryRun ? ' <sub>dryRun</sub>' : ''}`
       rows.push([
-        name,
+        `${cell(metric.spec.name)}${metric.spec.dryRun ? ' <sub>dryRun</sub>' : ''}`,
+        cell(step),
         cell(decidingValues(metric)),
         code(conditionText(metric.spec)),
         counts(metric),
-        metric.stopped ? `⏹️ stopped (${metric.phase})` : `${verdictIcon(metric.phase)} ${metric.phase}`
+        resultCell(metric)
       ])
     }
   }
-  return table(['Metric', 'Value', 'Condition', 'Measurements', 'Result'], rows)
-}
-
-export function headline(result: GateResult): string {
-  const failed = failedMetrics(result)
-  const what = result.command === 'analyze' ? 'analysis (no cluster changes)' : `command ${result.command}`
-  const tail = failed.length ? ` — failed: ${failed.map((name) => cell(name)).join(', ')}` : ''
-  return `${verdictIcon(result.verdict)} **${result.verdict}** — canary-gate ${what}${tail}`
+  const shown = rows.slice(0, maxRows)
+  const cut = rows.length - shown.length
+  return `${table(['Metric', 'Step', 'Value', 'Condition', 'Measurements (n, failed, errors)', 'Result'], shown)}${cut > 0 ? `\n\n_${cut} more metrics in the JSON report._` : ''}`
 }
 
 function time(ms: number | undefined): string {
   return ms === undefined ? '–' : new Date(ms).toISOString().slice(11, 19)
+}
+
+const STEP_ICON: Partial<Record<StepRecord['result'], string>> = {
+  passed: '✅',
+  failed: '❌',
+  error: '⚠️',
+  inconclusive: '❔',
+  aborted: '🛑',
+  skipped: '⏭️',
+  paused: '⏸️',
+  running: '⏳'
 }
 
 export function stepTable(result: GateResult): string {
@@ -77,33 +158,124 @@ export function stepTable(result: GateResult): string {
     cell(step.description),
     step.weight === undefined || step.result === 'skipped' || step.result === 'not reached' ? '–' : `${step.weight}%`,
     time(step.startedAt),
-    step.startedAt !== undefined && step.finishedAt !== undefined ? formatDuration(step.finishedAt - step.startedAt) : '–',
-    cell(`${step.result}${step.note ? ` — ${step.note}` : ''}`)
+    step.startedAt !== undefined && step.finishedAt !== undefined ? (step.finishedAt - step.startedAt < 1000 ? '<1s' : formatDuration(step.finishedAt - step.startedAt)) : '–',
+    `${STEP_ICON[step.result] ? `${STEP_ICON[step.result]} ` : ''}${cell(`${step.result}${step.note ? ` — ${step.note}` : ''}`)}`
   ])
   return table(['Step', 'Action', 'Canary weight', 'Start', 'Duration', 'Result'], rows)
 }
 
-export function renderMarkdown(result: GateResult): string {
-  const parts: string[] = [`## ${headline(result)}`]
-  if (result.rollout) {
-    parts.push(`Rollout ${code(`${result.rollout.name}`)} in ${code(result.rollout.namespace)}${result.rollout.image ? `, image ${code(result.rollout.image)}` : ''} — outcome **${result.outcome}**. Now: ${cell(result.rollout.after ?? 'unknown')}`)
+/** What the gate did, in words, with the timings of an abort. */
+function actionText(result: GateResult): string[] {
+  const lines: string[] = []
+  const abort = result.abort
+  if (abort) {
+    const timings: string[] = []
+    if (abort.failingMeasurementAt !== undefined) timings.push(`the abort call went out ${formatDuration(abort.requestedAt - abort.failingMeasurementAt)} after the failing measurement`)
+    if (abort.confirmedAt !== undefined) timings.push(`the rollout reported canary weight ${abort.weightAfter ?? 0}% ${formatDuration(abort.confirmedAt - abort.requestedAt)} later`)
+    else timings.push('the rollout had not reported the abort when the gate stopped watching')
+    lines.push(`The gate aborted rollout ${result.rollout?.name ?? ''} (canary traffic ${abort.weightBefore}% → ${abort.weightAfter ?? '?'}%): ${timings.join('; ')}.`)
   }
-  if (result.steps?.length) parts.push(stepTable(result))
+  if (result.rollout?.after) lines.push(`The rollout now: ${result.rollout.after}.`)
+  if (result.rollout) lines.push(`Changes went through ${result.rollout.path === 'plugin' ? 'the kubectl argo rollouts plugin' : "kubectl patch (the plugin's patches; the plugin was not installed)"}.`)
+  return lines
+}
+
+function nextSteps(result: GateResult, context: RunContext): string | undefined {
+  if (!result.rollout) return undefined
+  const target = `${result.rollout.name} -n ${result.rollout.namespace}`
+  const rows: Array<[string, string, string]> = []
+  if (result.outcome === 'paused' || (result.command === 'status' && result.verdict === 'Inconclusive')) {
+    rows.push(['go on to the next step', 'command: promote', `kubectl argo rollouts promote ${target}`])
+    rows.push(['promote to the end, skipping the rest', 'command: promote, full: true', `kubectl argo rollouts promote ${target} --full`])
+    rows.push(['roll back to stable', 'command: abort', `kubectl argo rollouts abort ${target}`])
+  } else if (result.outcome === 'aborted' || result.verdict === 'Failed') {
+    rows.push(['run the same canary again (once fixed)', 'command: retry', `kubectl argo rollouts retry rollout ${target}`])
+    rows.push(['deploy a fixed image', 'command: run, image_tag: …', `kubectl argo rollouts set image ${target.replace(' -n', ' CONTAINER=IMAGE -n')}`])
+  }
+  rows.push(['see where it stands', 'command: status', `kubectl argo rollouts get rollout ${target}`])
+  const workflow = context.workflowUrl ? `[the workflow](${context.workflowUrl}) (Run workflow)` : 'the workflow (workflow_dispatch)'
+  return table(['To', `With ${workflow}`, 'Or with kubectl'], rows.map(([what, input, command]) => [cell(what), code(input), code(command)]))
+}
+
+function measurementDetails(result: GateResult, perMetric: number): string | undefined {
+  const blocks: string[] = []
+  for (const analysis of result.analyses) {
+    for (const metric of analysis.outcome.metrics) {
+      const rows = metric.tally.measurements.slice(-perMetric).map((m, i, shown) => [
+        String(metric.tally.measurements.length - shown.length + i + 1),
+        time(m.finishedAt),
+        cell(shownValue(m)),
+        `${verdictIcon(m.phase)} ${m.phase}`,
+        cell(truncate(m.message, 200))
+      ])
+      if (rows.length === 0) continue
+      blocks.push(`**${cell(metric.spec.name)}** (${cell(analysis.label)}) — ${code(truncate(metric.spec.query, 300))}\n\n${table(['#', 'Time', 'Value', 'Phase', 'Message'], rows)}`)
+    }
+  }
+  if (blocks.length === 0) return undefined
+  return `<details><summary>Every measurement</summary>\n\n${blocks.join('\n\n')}\n\n</details>`
+}
+
+function mermaid(chart: string): string {
+  return `\`\`\`mermaid\n${chart}\n\`\`\``
+}
+
+interface Section {
+  text: string
+  /** Higher goes later in a cut: 0 is never dropped. */
+  drop: number
+}
+
+function sections(result: GateResult, context: RunContext, detail: { perMetric: number; maxRows: number }): Section[] {
+  const out: Section[] = []
+  out.push({ text: `## ${verdictIcon(result.verdict)} ${escapeHtml(headlineText(result))}`, drop: 0 })
+  out.push({ text: subline(result, context), drop: 0 })
   if (result.configErrors.length) {
-    parts.push('**Configuration errors** — nothing was measured:', result.configErrors.map((line) => `- ${cell(line)}`).join('\n'))
+    out.push({ text: `**Configuration errors** — nothing was measured:\n${result.configErrors.map((line) => `- ${cell(line)}`).join('\n')}`, drop: 0 })
   }
-  if (result.analyses.some((a) => a.outcome.metrics.length > 0)) parts.push(metricTable(result))
-  if (result.reasons.length) {
-    parts.push('### Why', result.reasons.map((reason) => `- ${cell(reason)}`).join('\n'))
-  }
+  const why = [...result.reasons.map((reason) => `- ${cell(reason)}`), ...actionText(result).map((line) => `- ${cell(line)}`)]
+  if (why.length) out.push({ text: `### Why\n\n${why.join('\n')}`, drop: 0 })
   if (result.stepsDiff?.length) {
-    parts.push('### Live steps against the plan', ['```diff', ...result.stepsDiff.map((line) => line.replace(/```/g, '` ` `')), '```'].join('\n'))
+    out.push({ text: `### Live steps against the plan\n\n${['```diff', ...result.stepsDiff.map((line) => line.replace(/```/g, "'''")), '```'].join('\n')}`, drop: 1 })
   }
-  if (result.nextSteps?.length) {
-    const workflow =
-      result.outcome === 'paused' ? 'or run this workflow with `command: promote` or `command: abort`' : result.outcome === 'aborted' ? 'or, once the canary is fixed, run this workflow with `command: retry` or a new image' : ''
-    parts.push('### Next', [...result.nextSteps.map((line) => `- ${code(line)}`), ...(workflow ? [`- ${workflow}`] : [])].join('\n'))
-  }
-  if (result.notes.length) parts.push(result.notes.map((note) => `> ${cell(note)}`).join('\n>\n'))
+  const next = nextSteps(result, context)
+  if (next) out.push({ text: `### Next\n\n${next}`, drop: 0 })
+  if (result.analyses.some((a) => a.outcome.metrics.length > 0)) out.push({ text: `### Analysis\n\n${metricTable(result, detail.maxRows)}`, drop: 2 })
+  if (result.steps?.length) out.push({ text: `### Steps\n\n${stepTable(result)}`, drop: 2 })
+  const charts = [weightChart(result), ...metricCharts(result)].filter((chart): chart is string => chart !== undefined)
+  if (charts.length) out.push({ text: `### Charts\n\n${charts.map(mermaid).join('\n\n')}`, drop: 3 })
+  if (result.notes.length) out.push({ text: result.notes.map((note) => `> ${cell(note)}`).join('\n>\n'), drop: 3 })
+  const details = measurementDetails(result, detail.perMetric)
+  if (details) out.push({ text: details, drop: 4 })
+  out.push({ text: `<sub>canary-gate · ${escapeHtml(result.command)} · ${new Date(result.finishedAt).toISOString()}${context.runUrl ? ` · the full JSON report is in the [run's log and outputs](${context.runUrl})` : ''}</sub>`, drop: 1 })
+  return out
+}
+
+function join(parts: string[]): string {
   return `${parts.join('\n\n')}\n`
+}
+
+/** The report as Markdown, cut to `limit` characters by dropping detail first. */
+export function renderReport(result: GateResult, options: RenderOptions): string {
+  const limit = options.limit ?? GITHUB_TEXT_LIMIT
+  const head = options.marker ? [options.marker] : []
+  const shortened = '\n_Shortened to fit GitHub; the JSON report has every measurement._\n'
+  // Less and less detail until it fits: fewer measurements, then whole sections, lowest value first.
+  let first = true
+  for (const detail of [
+    { perMetric: 10, maxRows: Infinity },
+    { perMetric: 3, maxRows: 200 },
+    { perMetric: 0, maxRows: 50 }
+  ]) {
+    const all = sections(result, options.context, detail)
+    for (const level of [5, 4, 3, 2, 1]) {
+      const text = join([...head, ...all.filter((s) => s.drop < level).map((s) => s.text)])
+      if (first && text.length <= limit) return text
+      first = false
+      if (text.length + shortened.length <= limit) return `${text}${shortened}`
+    }
+  }
+  const essentials = join([...head, ...sections(result, options.context, { perMetric: 0, maxRows: 0 }).filter((s) => s.drop === 0).map((s) => s.text)])
+  const note = '\n\n_Cut to fit GitHub; the JSON report has the rest._\n'
+  return essentials.length <= limit ? essentials : `${essentials.slice(0, limit - note.length)}${note}`
 }

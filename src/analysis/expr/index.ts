@@ -23,7 +23,7 @@ export type {
 export { ExprEvalError, ExprSyntaxError } from './errors.js'
 export { parseExpression } from './parser.js'
 export { evaluate, type EvaluateOptions } from './evaluate.js'
-export { comparedOperands } from './operands.js'
+export { comparedLimits, comparedOperands } from './operands.js'
 export {
   describeValue,
   formatGoDuration,

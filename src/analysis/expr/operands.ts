@@ -63,3 +63,30 @@ export function comparedOperands(expr: Expr): Expr[] {
   visit(expr)
   return [...found.values()]
 }
+
+/** The numbers a condition compares `result` against (`2` in `result.errorRate < 2`), in source order. */
+export function comparedLimits(expr: Expr): number[] {
+  const limits: number[] = []
+  const visit = (node: Expr): void => {
+    switch (node.kind) {
+      case 'binary':
+        if (COMPARISONS.has(node.operator)) {
+          const [value, limit] = node.right.kind === 'literal' ? [node.left, node.right] : [node.right, node.left]
+          if (limit.kind === 'literal' && typeof limit.value === 'number' && readsResult(value)) limits.push(limit.value)
+        }
+        visit(node.left)
+        visit(node.right)
+        break
+      case 'unary':
+        visit(node.operand)
+        break
+      case 'chain':
+        visit(node.inner)
+        break
+      default:
+        break
+    }
+  }
+  visit(expr)
+  return limits
+}

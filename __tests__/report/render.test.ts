@@ -1,0 +1,151 @@
+// The one renderer, as a reader meets it: the headline says what happened, values from outside
+// cannot break the Markdown, the Mermaid charts parse, and everything fits GitHub's limit.
+import { describe, expect, it } from '@jest/globals'
+import type { AnalysisOutcome, Measurement, MetricOutcome } from '../../src/analysis/types.js'
+import { emptyTally, recordMeasurement } from '../../src/analysis/metric.js'
+import type { RunContext } from '../../src/github/context.js'
+import type { GateResult, StepRecord } from '../../src/report/model.js'
+import { GITHUB_TEXT_LIMIT, headlineText, renderReport } from '../../src/report/render.js'
+import { metric } from '../support/metrics.js'
+import { mermaidBlocks, parseMermaid } from '../support/mermaid.js'
+
+const T0 = Date.UTC(2026, 1, 4, 6, 57, 30)
+const context: RunContext = {
+  repository: 'acme/voting-app',
+  owner: 'acme',
+  repo: 'voting-app',
+  serverUrl: 'https://github.com',
+  apiUrl: 'https://api.github.com',
+  eventName: 'workflow_dispatch',
+  sha: '175a032c0ffee0123456789abcdef0123456789a',
+  runUrl: 'https://github.com/acme/voting-app/actions/runs/4242',
+  workflowUrl: 'https://github.com/acme/voting-app/actions/workflows/promote-qa.yml'
+}
+
+function outcomeOf(name: string, values: number[], phase: MetricOutcome['phase'], success = 'result.errorRate < 2'): MetricOutcome {
+  const spec = metric({ name, success, count: values.length, intervalMs: 60_000, failureLimit: 1 })
+  const tally = values.reduce(
+    (t, value, i) =>
+      recordMeasurement(t, {
+        startedAt: T0 + i * 60_000,
+        finishedAt: T0 + i * 60_000 + 500,
+        phase: value < 2 ? 'Successful' : 'Failed',
+        value: { errorRate: value },
+        display: String(value),
+        message: `${value}: successCondition ${success} is ${value < 2}`
+      } satisfies Measurement),
+    emptyTally()
+  )
+  return { spec, tally, phase, message: phase === 'Failed' ? `failed ${values.length} > failureLimit 1: measured ${values.join(', ')}` : `${values.length} of ${values.length} passed` }
+}
+
+function analysis(metrics: MetricOutcome[], verdict: AnalysisOutcome['verdict']): AnalysisOutcome {
+  return { verdict, startedAt: T0, finishedAt: T0 + 120_000, metrics, reasons: metrics.map((m) => `${m.spec.name} ${m.phase}: ${m.message}`), ending: 'decided' }
+}
+
+const SEED_STEPS = ['setWeight 20%', 'pause 2m', 'analysis voting01-health-check', 'setWeight 50%', 'pause 3m', 'analysis voting01-canary-analysis', 'setWeight 100%', 'pause 1m', 'analysis voting01-canary-analysis']
+
+function steps(upTo: number, last: StepRecord['result']): StepRecord[] {
+  const weights = [20, 20, 20, 50, 50, 50, 100, 100, 100]
+  return SEED_STEPS.map((description, index) => ({
+    index,
+    kind: description.startsWith('setWeight') ? 'setWeight' : description.startsWith('pause') ? 'pause' : 'analysis',
+    description,
+    weight: index <= upTo ? weights[index] : undefined,
+    startedAt: index <= upTo ? T0 + index * 60_000 : undefined,
+    finishedAt: index <= upTo ? T0 + (index + 1) * 60_000 : undefined,
+    result: index < upTo ? (description.startsWith('analysis') ? 'passed' : 'done') : index === upTo ? last : last === 'failed' ? 'skipped' : 'done'
+  }))
+}
+
+function failedRun(): GateResult {
+  return {
+    command: 'run',
+    verdict: 'Failed',
+    outcome: 'aborted',
+    reasons: ['step 6/9: error-rate Failed: failed 2 > failureLimit 1: measured 2.68, 2.68 (success when result.errorRate < 2)'],
+    startedAt: T0,
+    finishedAt: T0 + 9 * 60_000,
+    analyses: [
+      { label: 'step 3/9', stepIndex: 2, templates: ['voting01-health-check'], outcome: analysis([outcomeOf('http-health', [0, 0, 0], 'Successful')], 'Successful') },
+      { label: 'step 6/9', stepIndex: 5, templates: ['voting01-canary-analysis'], outcome: analysis([outcomeOf('error-rate', [2.68, 2.68], 'Failed')], 'Failed') }
+    ],
+    configErrors: [],
+    notes: [],
+    steps: steps(5, 'failed'),
+    rollout: { name: 'vote', namespace: 'voting01-qa', image: 'vote=registry.example.com/vote:175a032', path: 'patches', after: 'Degraded, canary 0%, aborted' },
+    abort: { reason: 'step 6/9 failed', failingMeasurementAt: T0 + 361_000, requestedAt: T0 + 361_003, confirmedAt: T0 + 361_201, weightBefore: 50, weightAfter: 0 },
+    nextSteps: ['kubectl argo rollouts retry rollout vote -n voting01-qa']
+  }
+}
+
+describe('headline', () => {
+  it('says the verdict and what the gate did, in the seed report\'s words', () => {
+    expect(headlineText(failedRun())).toBe('Failed — rollout vote aborted at step 6/9, canary traffic 50% → 0%')
+    expect(headlineText({ ...failedRun(), verdict: 'Successful', outcome: 'promoted', abort: undefined, steps: steps(8, 'passed') })).toBe('Successful — rollout vote promoted through all 9 steps')
+    expect(headlineText({ ...failedRun(), verdict: 'Inconclusive', outcome: 'paused', abort: undefined, steps: steps(5, 'inconclusive') })).toBe(
+      'Inconclusive — rollout vote paused at step 6/9 for a human, canary at 50%'
+    )
+    expect(headlineText({ ...failedRun(), configErrors: ['a.yaml:3: metric "x": interval: bad'], verdict: 'Error' })).toBe(
+      'Error — configuration errors: nothing was measured and the cluster was not touched'
+    )
+  })
+})
+
+describe('report', () => {
+  it('puts the verdict, the commit, the reasons, the next steps, the tables and the charts in that order', () => {
+    const text = renderReport(failedRun(), { context })
+    const order = ['## ❌ Failed — rollout vote aborted', 'commit <code>175a032</code>', '### Why', '### Next', '### Analysis', '### Steps', '### Charts']
+    const positions = order.map((marker) => text.indexOf(marker))
+    expect(positions.every((p) => p >= 0)).toBe(true)
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions)
+    expect(text).toContain('| error-rate | 6/9 | 2.68, 2.68 | <code>success when result.errorRate &lt; 2</code> | 2 (2 failed) | ❌ Failed |')
+    expect(text).toContain('| 7 | setWeight 100% | – | – | – | ⏭️ skipped |')
+    expect(text).toContain('the abort call went out 3ms after the failing measurement; the rollout reported canary weight 0% 198ms later')
+    expect(text).toContain('[the workflow](https://github.com/acme/voting-app/actions/workflows/promote-qa.yml)')
+    expect(text).toContain('<code>kubectl argo rollouts retry rollout vote -n voting01-qa</code>')
+  })
+
+  it('draws charts that Mermaid\'s own parser accepts: traffic over time, and the failing metric against its threshold', async () => {
+    const blocks = mermaidBlocks(renderReport(failedRun(), { context }))
+    expect(blocks).toHaveLength(2)
+    expect(blocks[0]).toContain('line [20, 20, 20, 50, 50, 50, 0]')
+    expect(blocks[1]).toContain('bar [2.68, 2.68]')
+    expect(blocks[1]).toContain('line [2, 2]')
+    const parsed = await parseMermaid(blocks)
+    expect(parsed).toEqual([
+      { ok: true, type: 'xychart' },
+      { ok: true, type: 'xychart' }
+    ])
+  })
+
+  it('escapes what came from outside: names, values and messages cannot break the table or inject HTML', () => {
+    const run = failedRun()
+    const evil = outcomeOf('err|or <script>alert(1)</script> `x`', [2.68, 2.68], 'Failed')
+    evil.tally.measurements[0].display = '<img src=x onerror=alert(1)>|'
+    run.analyses[1].outcome.metrics = [evil]
+    run.reasons = ['</details><h1>owned</h1>']
+    const text = renderReport(run, { context })
+    expect(text).not.toMatch(/<script>|<img|<h1>|<\/details><h1>/)
+    expect(text).toContain('err&#124;or &lt;script&gt;alert(1)&lt;/script&gt; \\`x\\`')
+    const row = text.split('\n').find((line) => line.includes('alert(1)&lt;/script'))!
+    expect(row.split(' | ')).toHaveLength(6)
+  })
+
+  it('fits GitHub\'s 65,536-character limit by cutting the detail first, keeping what a reader needs', () => {
+    const run = failedRun()
+    const many = Array.from({ length: 400 }, (_, i) => outcomeOf(`metric-${i}-${'x'.repeat(60)}`, Array.from({ length: 20 }, () => 2.68), 'Failed'))
+    run.analyses[1].outcome.metrics = many
+    const text = renderReport(run, { context, marker: '<!-- canary-gate:sticky rollout=vote namespace=voting01-qa -->' })
+    expect(text.length).toBeLessThanOrEqual(GITHUB_TEXT_LIMIT)
+    expect(text.startsWith('<!-- canary-gate:sticky rollout=vote namespace=voting01-qa -->')).toBe(true)
+    expect(text).toContain('## ❌ Failed — rollout vote aborted at step 6/9')
+    expect(text).toContain('### Why')
+    expect(text).toContain('### Next')
+    expect(text).not.toContain('<details><summary>Every measurement')
+    expect(text).toMatch(/Shortened to fit GitHub|Cut to fit GitHub/)
+    const small = renderReport(failedRun(), { context })
+    expect(small).toContain('<details><summary>Every measurement')
+    expect(small).not.toMatch(/Shortened to fit GitHub/)
+  })
+})

@@ -1,0 +1,67 @@
+// The seed team's QA canary on the emulated cluster, with its error rate in an emulated New Relic:
+// the scenario behind `npm run demo` and the rendered samples in docs/.
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parse } from 'yaml'
+import { startKubeEmulator, type KubeEmulator } from '../emulators/kube/server.js'
+import { startNerdGraph } from '../emulators/newrelic/server.js'
+import { ROOT, runAction, type ActionRun } from '../emulators/runner.js'
+
+export const APP = 'voting01-vote-qa'
+const API_KEY = 'NRAK-DEMO0000000000000000000000000'
+const ACCOUNT = 1234567
+
+export interface ScenarioOptions {
+  /** New Relic's error rate for the canary, in percent (the threshold is 2). */
+  errorRate: number
+  /** How many times faster than real time. */
+  speed: number
+  onOutput?: (text: string) => void
+  /** Called with the emulators' addresses before the action starts. */
+  onStart?: (urls: { cluster: string; newRelic: string }) => void
+}
+
+export interface ScenarioResult {
+  run: ActionRun
+  /** Whether the canary ever got 100% of the traffic. */
+  reached100: boolean
+  phase?: string
+}
+
+export async function seedCanary(options: ScenarioOptions): Promise<ScenarioResult> {
+  await readFile(path.join(ROOT, 'dist', 'index.js')).catch(() => {
+    throw new Error('dist/index.js is missing: run `npm run bundle` first')
+  })
+  const origin = Date.now()
+  const nerdgraph = await startNerdGraph({ apiKey: API_KEY, accountId: ACCOUNT, results: [{ match: `appName = '${APP}'`, rows: [{ errorRate: options.errorRate }] }] })
+  let cluster: KubeEmulator | undefined
+  try {
+    cluster = await startKubeEmulator({ timeScale: options.speed, origin })
+    cluster.applyRollout(parse(await readFile(path.join(ROOT, 'examples/voting01/rollout-newrelic.yaml'), 'utf8')) as Record<string, unknown>)
+    // The health check Job's pod answers as the seed's script does for a canary that serves 200s.
+    cluster.setJobBehavior(() => ({ exitCode: 0, log: 'healthy\n', durationMs: 5000 }))
+    options.onStart?.({ cluster: cluster.url, newRelic: nerdgraph.url })
+    const run = await runAction({
+      inputs: {
+        command: 'run',
+        rollout: 'vote',
+        namespace: 'voting01-qa',
+        image: 'vote=registry.example.com/vote:175a032',
+        plan: 'examples/voting01/rollout-newrelic.yaml examples/voting01/health-check.yaml examples/voting01/error-rate-newrelic.yaml',
+        args: `app-name=${APP}`,
+        'newrelic-api-key': API_KEY,
+        'newrelic-account-id': String(ACCOUNT),
+        'newrelic-graphql-url': nerdgraph.url,
+        'github-token': ''
+      },
+      env: { ...cluster.env, ...cluster.timeEnv },
+      onOutput: options.onOutput,
+      keep: true,
+      timeoutMs: 10 * 60_000
+    })
+    const status = cluster.getRollout('voting01-qa', 'vote')?.status as { phase?: string } | undefined
+    return { run, reached100: cluster.events.some((event) => event.weight === 100), phase: status?.phase }
+  } finally {
+    await Promise.all([nerdgraph.close(), cluster?.close()])
+  }
+}
