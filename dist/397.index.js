@@ -5,15 +5,20 @@ export const modules = {
 /***/ 8397:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
 
 // EXPORTS
 __webpack_require__.d(__webpack_exports__, {
-  uh: () => (/* binding */ headlineText),
-  w$: () => (/* binding */ progressTitle),
-  renderReport: () => (/* binding */ renderReport)
+  GITHUB_TEXT_LIMIT: () => (/* binding */ GITHUB_TEXT_LIMIT),
+  decidingValues: () => (/* binding */ decidingValues),
+  headlineText: () => (/* binding */ headlineText),
+  metricTable: () => (/* binding */ metricTable),
+  progressTitle: () => (/* binding */ progressTitle),
+  renderReport: () => (/* binding */ renderReport),
+  stepTable: () => (/* binding */ stepTable),
+  verdictIcon: () => (/* binding */ verdictIcon)
 });
-
-// UNUSED EXPORTS: GITHUB_TEXT_LIMIT, decidingValues, metricTable, stepTable, verdictIcon
 
 // EXTERNAL MODULE: ./src/analysis/metric.ts
 var analysis_metric = __webpack_require__(8800);

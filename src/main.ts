@@ -43,9 +43,9 @@ async function dispatch(context: CommandContext): Promise<GateResult> {
     case 'analyze':
       return analyze(context)
     case 'run':
-      return (await import('./commands/run.js')).run(context)
+      return (await import('./commands/cluster.js')).run(context)
     default:
-      return (await import('./commands/manage.js')).manage(context)
+      return (await import('./commands/cluster.js')).manage(context)
   }
 }
 

@@ -1,46 +1,13 @@
 // Manifests for tests and the demo: the seed team's Rollout (seeds/000_85648ca810f23964.txt): setWeight
 // 20, pause 2m, analysis, setWeight 50, pause 3m, analysis, setWeight 100, pause 1m, analysis. The seed
 // shows only the strategy; the rest (replicas, selector, image, traffic routing) is filled in plainly.
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
 
-export const SEED_STEPS: Array<Record<string, unknown>> = [
-  { setWeight: 20 },
-  { pause: { duration: '2m' } },
-  {
-    analysis: {
-      templates: [{ templateName: 'voting01-health-check' }],
-      args: [
-        { name: 'service-name', value: 'vote-canary' },
-        { name: 'namespace', value: 'voting01-qa' }
-      ]
-    }
-  },
-  { setWeight: 50 },
-  { pause: { duration: '3m' } },
-  {
-    analysis: {
-      templates: [{ templateName: 'voting01-canary-analysis' }],
-      args: [
-        { name: 'service-name', value: 'vote-canary' },
-        { name: 'namespace', value: 'voting01-qa' },
-        { name: 'app-name', value: 'voting01-vote-qa' },
-        { name: 'error-threshold', value: '2' }
-      ]
-    }
-  },
-  { setWeight: 100 },
-  { pause: { duration: '1m' } },
-  {
-    analysis: {
-      templates: [{ templateName: 'voting01-canary-analysis' }],
-      args: [
-        { name: 'service-name', value: 'vote-canary' },
-        { name: 'namespace', value: 'voting01-qa' },
-        { name: 'app-name', value: 'voting01-vote-qa' },
-        { name: 'error-threshold', value: '2' }
-      ]
-    }
-  }
-]
+/** The seed team's steps, read from the example Rollout the action's own tests and demo use. */
+export const SEED_STEPS: Array<Record<string, unknown>> = (
+  (parse(readFileSync(new URL('../../examples/voting01/rollout.yaml', import.meta.url), 'utf8')) as { spec: { strategy: { canary: { steps: Array<Record<string, unknown>> } } } }).spec.strategy.canary
+).steps
 
 /** The steps as canary-gate runs them: every analysis step becomes an indefinite pause. */
 export function analysisAsPause(steps: Array<Record<string, unknown>>): Array<Record<string, unknown>> {

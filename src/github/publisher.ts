@@ -4,7 +4,6 @@
 import type { Command } from '../inputs.js'
 import type { Logger } from '../log.js'
 import type { GateResult } from '../report/model.js'
-import { headlineText, progressTitle, renderReport } from '../report/render.js'
 import type { Secrets } from '../secrets.js'
 import { CheckReporter } from './check.js'
 import { connect, describeFailure, type GitHubApi } from './client.js'
@@ -18,6 +17,9 @@ export interface PublishSettings {
   command: Command
   rollout?: { name: string; namespace: string }
 }
+
+/** The renderer, loaded on demand and shared with the job summary's (one chunk in the bundle). */
+const renderer = (): Promise<typeof import('../report/render.js')> => import('../report/render.js')
 
 /** How often a running check is updated at most, in real milliseconds. */
 const PROGRESS_EVERY_MS = 5000
@@ -58,10 +60,6 @@ export class Publisher {
     return this.queue
   }
 
-  private title(result: GateResult): string {
-    const headline = headlineText(result)
-    return result.verdict === 'Inconclusive' ? `Needs a human: ${headline}` : headline
-  }
 
   /** The check, created in_progress the first time there is a plan to show. */
   private ensureCheck(title: string, summary: string): void {
@@ -89,16 +87,21 @@ export class Publisher {
     const first = !this.check
     if (!first && (key === this.lastProgress.key || now - this.lastProgress.at < PROGRESS_EVERY_MS)) return
     this.lastProgress = { at: now, key }
-    const summary = this.secrets.redact(renderReport(snapshot, { context: this.context }))
-    const title = this.secrets.redact(progressTitle(snapshot))
-    if (first) this.ensureCheck(title, summary)
-    else void this.enqueue('check update', async () => this.check?.update(title, summary))
+    void renderer().then(({ progressTitle, renderReport }) => {
+      if (this.finished) return
+      const summary = this.secrets.redact(renderReport(snapshot, { context: this.context }))
+      const title = this.secrets.redact(progressTitle(snapshot))
+      if (first) this.ensureCheck(title, summary)
+      else void this.enqueue('check update', async () => this.check?.update(title, summary))
+    })
   }
 
   /** Completes the check and writes the sticky comment. */
   async finish(result: GateResult): Promise<void> {
     this.finished = true
-    const title = this.secrets.redact(this.title(result))
+    const { headlineText, renderReport } = await renderer()
+    const headline = headlineText(result)
+    const title = this.secrets.redact(result.verdict === 'Inconclusive' ? `Needs a human: ${headline}` : headline)
     if (!this.checkOff) {
       const summary = this.secrets.redact(renderReport(result, { context: this.context }))
       this.ensureCheck(title, summary)
@@ -116,6 +119,7 @@ export class Publisher {
     if (!repo) return
     const key = this.settings.rollout ? `rollout=${this.settings.rollout.name} namespace=${this.settings.rollout.namespace}` : `analyze check=${this.settings.checkName}`
     const marker = stickyMarker(key)
+    const { renderReport } = await renderer()
     await this.enqueue('PR comment', async () => {
       const api = await this.client()
       let issue = this.context.pullRequest?.number

@@ -30,15 +30,13 @@ function readsResult(expr: Expr): boolean {
   }
 }
 
-/** The compared operands that read `result`, in source order, without repeats; predicates skipped. */
-export function comparedOperands(expr: Expr): Expr[] {
-  const found = new Map<string, Expr>()
+/** Every comparison in the condition, in source order; predicates (`{# < 5}`) are skipped. */
+function comparisons(expr: Expr): Array<Expr & { kind: 'binary' }> {
+  const found: Array<Expr & { kind: 'binary' }> = []
   const visit = (node: Expr): void => {
     switch (node.kind) {
       case 'binary':
-        if (COMPARISONS.has(node.operator)) {
-          for (const side of [node.left, node.right]) if (side.kind !== 'literal' && readsResult(side) && !found.has(side.text)) found.set(side.text, side)
-        }
+        if (COMPARISONS.has(node.operator)) found.push(node)
         visit(node.left)
         visit(node.right)
         break
@@ -61,32 +59,22 @@ export function comparedOperands(expr: Expr): Expr[] {
     }
   }
   visit(expr)
+  return found
+}
+
+/** The compared operands that read `result`, in source order, without repeats. */
+export function comparedOperands(expr: Expr): Expr[] {
+  const found = new Map<string, Expr>()
+  for (const node of comparisons(expr)) {
+    for (const side of [node.left, node.right]) if (side.kind !== 'literal' && readsResult(side) && !found.has(side.text)) found.set(side.text, side)
+  }
   return [...found.values()]
 }
 
 /** The numbers a condition compares `result` against (`2` in `result.errorRate < 2`), in source order. */
 export function comparedLimits(expr: Expr): number[] {
-  const limits: number[] = []
-  const visit = (node: Expr): void => {
-    switch (node.kind) {
-      case 'binary':
-        if (COMPARISONS.has(node.operator)) {
-          const [value, limit] = node.right.kind === 'literal' ? [node.left, node.right] : [node.right, node.left]
-          if (limit.kind === 'literal' && typeof limit.value === 'number' && readsResult(value)) limits.push(limit.value)
-        }
-        visit(node.left)
-        visit(node.right)
-        break
-      case 'unary':
-        visit(node.operand)
-        break
-      case 'chain':
-        visit(node.inner)
-        break
-      default:
-        break
-    }
-  }
-  visit(expr)
-  return limits
+  return comparisons(expr).flatMap((node) => {
+    const [value, limit] = node.right.kind === 'literal' ? [node.left, node.right] : [node.right, node.left]
+    return limit.kind === 'literal' && typeof limit.value === 'number' && readsResult(value) ? [limit.value] : []
+  })
 }

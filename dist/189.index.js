@@ -1,0 +1,1541 @@
+export const id = 189;
+export const ids = [189];
+export const modules = {
+
+/***/ 1189:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+// ESM COMPAT FLAG
+__webpack_require__.r(__webpack_exports__);
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  manage: () => (/* reexport */ manage),
+  run: () => (/* reexport */ run_run)
+});
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __webpack_require__(8474);
+// EXTERNAL MODULE: ./src/analysis/engine.ts + 1 modules
+var engine = __webpack_require__(274);
+// EXTERNAL MODULE: ./src/analysis/run.ts
+var run = __webpack_require__(795);
+// EXTERNAL MODULE: ./src/config-error.ts
+var config_error = __webpack_require__(2386);
+// EXTERNAL MODULE: ./src/plan/instantiate.ts
+var instantiate = __webpack_require__(1883);
+// EXTERNAL MODULE: ./src/inputs.ts
+var inputs = __webpack_require__(8422);
+;// CONCATENATED MODULE: ./src/kube/args.ts
+// Args whose values live in the cluster (valueFrom): a Secret's key, the pod-template hash of the
+// stable or canary revision, or a field of the Rollout. Read once per analysis, before it starts.
+
+
+function fieldOf(state, fieldPath) {
+    const simple = { 'metadata.name': state.name, 'metadata.namespace': state.namespace };
+    if (fieldPath in simple)
+        return { value: simple[fieldPath], source: `field ${fieldPath}` };
+    const keyed = /^metadata\.(labels|annotations)\[['"](.+)['"]\]$/.exec(fieldPath);
+    if (keyed) {
+        const map = keyed[1] === 'labels' ? state.labels : state.annotations;
+        const value = map[keyed[2]];
+        return value === undefined ? { problem: `the Rollout has no ${keyed[1].slice(0, -1)} "${keyed[2]}"` } : { value, source: `field ${fieldPath}` };
+    }
+    return { problem: `fieldRef ${fieldPath} is not supported (metadata.name, metadata.namespace, metadata.labels['…'], metadata.annotations['…'])` };
+}
+async function secretOf(kubectl, namespace, ref, secrets) {
+    const problem = (0,inputs/* checkKubernetesName */.qi)(ref.name, 'name');
+    if (problem)
+        return { problem: `secretKeyRef name ${problem}` };
+    try {
+        const secret = await kubectl.readJson(['get', 'secret', ref.name, '-n', namespace]);
+        const encoded = secret.data?.[ref.key];
+        if (encoded === undefined)
+            return { problem: `secret ${ref.name} has no key "${ref.key}"` };
+        const value = Buffer.from(encoded, 'base64').toString('utf8');
+        secrets.add(value);
+        return { value, source: `secret ${ref.name}/${ref.key}` };
+    }
+    catch (error) {
+        return { problem: `could not read secret ${ref.name}: ${error.message}` };
+    }
+}
+/** Resolves every valueFrom of these args now, and answers for them synchronously afterwards. */
+async function clusterArgs(templates, stepArgs, context) {
+    const resolved = new Map();
+    const all = [...stepArgs, ...templates.flatMap((t) => t.args)];
+    for (const arg of all) {
+        const from = arg.valueFrom;
+        if (!from || resolved.has(arg))
+            continue;
+        if (from.secretKeyRef)
+            resolved.set(arg, await secretOf(context.kubectl, context.namespace, from.secretKeyRef, context.secrets));
+        else if (from.podTemplateHashValue) {
+            const hash = from.podTemplateHashValue === 'Stable' ? context.state.stableRS : context.state.currentPodHash;
+            resolved.set(arg, hash ? { value: hash, source: `${from.podTemplateHashValue} pod-template hash` } : { problem: `the Rollout reports no ${from.podTemplateHashValue} pod-template hash yet` });
+        }
+        else if (from.fieldRef)
+            resolved.set(arg, fieldOf(context.state, from.fieldRef.fieldPath));
+        else
+            resolved.set(arg, { problem: 'valueFrom names no source (secretKeyRef, podTemplateHashValue or fieldRef)' });
+    }
+    return (arg) => resolved.get(arg) ?? { problem: 'was not resolved from the cluster' };
+}
+/**
+ * Before the cluster is touched, plans are checked with a stand-in for cluster values, so a typo
+ * anywhere is reported first; the real values are read when the analysis starts.
+ */
+const deferredArgs = () => ({ value: '0', source: instantiate/* DEFERRED_SOURCE */.MS });
+
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 3 modules
+var exec = __webpack_require__(1260);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(6760);
+var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/kube/kubectl.ts
+// The one way canary-gate runs kubectl: an argument array through @actions/exec (never a shell),
+// the kubeconfig from the environment, an optional context, a request timeout on every call,
+// transient failures retried with backoff, stderr carried in every error, and in dry-run mode
+// every write printed instead of run.
+
+
+
+const actionsExec = async (program, args, options) => (0,exec/* getExecOutput */.H)(program, args, {
+    silent: true,
+    ignoreReturnCode: true,
+    input: options.input === undefined ? undefined : Buffer.from(options.input),
+    env: options.env
+});
+class KubectlError extends Error {
+    args;
+    exitCode;
+    stderr;
+    transient;
+    constructor(args, exitCode, stderr, transient) {
+        super(`kubectl ${args.slice(0, 3).join(' ')} failed (exit ${exitCode}): ${firstLines(stderr) || 'no message'}`);
+        this.args = args;
+        this.exitCode = exitCode;
+        this.stderr = stderr;
+        this.transient = transient;
+        this.name = 'KubectlError';
+    }
+    /** The API server said the object does not exist. */
+    get notFound() {
+        return /\(NotFound\)|not found/i.test(this.stderr);
+    }
+}
+function firstLines(text, max = 3) {
+    return text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .slice(0, max)
+        .join(' / ');
+}
+/** Failures worth another try: the API server or the network, not the request. */
+const TRANSIENT = /Unable to connect to the server|connection refused|connection reset|i\/o timeout|TLS handshake timeout|context deadline exceeded|Client\.Timeout|request canceled|timed out|Timeout exceeded|the server is currently unable to handle the request|\((ServiceUnavailable|InternalError|TooManyRequests|Timeout|ServerTimeout)\)|etcdserver|http2: client connection lost|unexpected EOF|: EOF\b/i;
+function isTransient(stderr) {
+    return TRANSIENT.test(stderr);
+}
+/** An argument list as a person would type it, for the log (single-quoted where needed). */
+function displayCommand(program, args) {
+    const quote = (arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+    return [program, ...args].map(quote).join(' ');
+}
+class Kubectl {
+    options;
+    /** kubectl processes started (for the "calls per minute while watching" figure). */
+    calls = 0;
+    pluginFound;
+    exec;
+    program;
+    constructor(options) {
+        this.options = options;
+        this.exec = options.exec ?? actionsExec;
+        this.program = options.program ?? 'kubectl';
+    }
+    get dryRun() {
+        return Boolean(this.options.dryRun);
+    }
+    fullArgs(args) {
+        const out = [...args, `--request-timeout=${this.options.requestTimeoutSeconds ?? 30}s`];
+        if (this.options.context)
+            out.push(`--context=${this.options.context}`);
+        return out;
+    }
+    async call(args, input) {
+        const full = this.fullArgs(args);
+        const attempts = this.options.attempts ?? 4;
+        for (let attempt = 1;; attempt++) {
+            this.calls++;
+            let result;
+            try {
+                result = await this.exec(this.program, full, { input });
+            }
+            catch (error) {
+                // exec throws when the program cannot be started at all.
+                throw new KubectlError(args, -1, `cannot run ${this.program}: ${error.message}`, false);
+            }
+            if (result.exitCode === 0)
+                return result.stdout;
+            const transient = isTransient(result.stderr);
+            if (!transient || attempt >= attempts)
+                throw new KubectlError(args, result.exitCode, result.stderr, transient);
+            const delay = Math.min(8000, 500 * 2 ** (attempt - 1));
+            this.options.log.info(`kubectl ${args.slice(0, 3).join(' ')}: ${firstLines(result.stderr, 1)}; retry ${attempt} in ${delay}ms`);
+            await this.options.clock.sleep(delay);
+        }
+    }
+    /** A call that only reads the cluster: it runs in dry-run mode too. */
+    read(args) {
+        return this.call(args);
+    }
+    async readJson(args) {
+        const text = await this.read([...args, '-o', 'json']);
+        try {
+            return JSON.parse(text);
+        }
+        catch {
+            throw new KubectlError(args, 0, `kubectl printed something that is not JSON: ${text.slice(0, 120)}`, false);
+        }
+    }
+    /**
+     * A call that changes the cluster: logged as the command a person would type, and in dry-run mode
+     * only logged. Returns stdout, or undefined in dry-run mode.
+     */
+    async write(args, options = {}) {
+        const shown = displayCommand(this.program, this.options.context ? [...args, `--context=${this.options.context}`] : args);
+        if (this.dryRun) {
+            this.options.log.info(`dry-run, would run: ${shown}${options.input ? `  (stdin: ${options.what ?? 'a manifest'})` : ''}`);
+            return undefined;
+        }
+        this.options.log.info(`$ ${shown}`);
+        return this.call(args, options.input);
+    }
+    /** Whether `kubectl argo rollouts` is installed: kubectl finds plugins as kubectl-* on PATH. */
+    hasArgoPlugin() {
+        if (this.pluginFound === undefined) {
+            const dirs = (this.options.env ?? process.env).PATH?.split((external_node_path_default()).delimiter) ?? [];
+            this.pluginFound = dirs.some((dir) => {
+                try {
+                    (0,external_node_fs_.accessSync)(external_node_path_default().join(dir, 'kubectl-argo-rollouts'), external_node_fs_.constants.X_OK);
+                    return true;
+                }
+                catch {
+                    return false;
+                }
+            });
+        }
+        return this.pluginFound;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/kube/rollout.ts
+// One Argo Rollout in the cluster: read it (kubectl get -o json: the plugin has no JSON output) and
+// change it, through `kubectl argo rollouts` when the plugin is installed, or otherwise with the
+// very patches the plugin issues (see the reference), so a runner with only kubectl works too.
+
+
+const obj = (value) => (value && typeof value === 'object' && !Array.isArray(value) ? value : {});
+const num = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const str = (value) => (typeof value === 'string' ? value : undefined);
+function parseRollout(raw) {
+    const root = obj(raw);
+    const metadata = obj(root.metadata);
+    const spec = obj(root.spec);
+    const status = obj(root.status);
+    const canary = obj(obj(spec.strategy).canary);
+    const weights = obj(obj(status.canary).weights);
+    const canaryWeight = num(obj(weights.canary).weight);
+    const containers = Array.isArray(obj(obj(spec.template).spec).containers) ? obj(obj(spec.template).spec).containers : [];
+    return {
+        name: str(metadata.name) ?? '',
+        namespace: str(metadata.namespace) ?? '',
+        generation: num(metadata.generation) ?? 0,
+        observedGeneration: status.observedGeneration ?? undefined,
+        steps: Array.isArray(canary.steps) ? canary.steps : [],
+        paused: spec.paused === true,
+        containers: containers.map((c) => ({ name: str(c.name) ?? '', image: str(c.image) })),
+        phase: str(status.phase) ?? '',
+        message: str(status.message) ?? '',
+        currentStepIndex: num(status.currentStepIndex),
+        pauseConditions: Array.isArray(status.pauseConditions) ? status.pauseConditions.map((p) => ({ reason: str(p.reason) ?? '', startTime: str(p.startTime) })) : [],
+        controllerPause: status.controllerPause === true,
+        abort: status.abort === true,
+        abortedAt: str(status.abortedAt),
+        promoteFull: status.promoteFull === true,
+        stableRS: str(status.stableRS),
+        currentPodHash: str(status.currentPodHash),
+        // Without weights in status (no traffic routing), a healthy rollout sends nothing to a canary.
+        canaryWeight: canaryWeight ?? 0,
+        stableWeight: num(obj(weights.stable).weight) ?? 100 - (canaryWeight ?? 0),
+        labels: obj(metadata.labels),
+        annotations: obj(metadata.annotations),
+        raw: root
+    };
+}
+/** A rollout in the middle of an update: a canary revision that is not yet stable. */
+function inProgress(state) {
+    return Boolean(state.currentPodHash && state.stableRS && state.currentPodHash !== state.stableRS) && !state.abort;
+}
+/** One line for the log and the report: phase, step, weight, pause. */
+function describeState(state) {
+    if (state.phase === 'Healthy' && state.currentPodHash && state.currentPodHash === state.stableRS && !state.abort) {
+        return `Healthy, all traffic on revision ${state.stableRS}${state.message ? ` — ${state.message}` : ''}`;
+    }
+    // After an abort Argo resets the step index; the step would mislead.
+    const step = state.currentStepIndex === undefined || state.abort ? '' : `, step ${Math.min(state.currentStepIndex + 1, state.steps.length)}/${state.steps.length}`;
+    const pause = state.pauseConditions.length ? `, paused (${state.pauseConditions.map((p) => p.reason).join(', ')})` : state.paused ? ', paused by a user' : '';
+    const message = state.message ? ` — ${state.message}` : '';
+    return `${state.phase || 'unknown'}${step}, canary ${state.canaryWeight}%${pause}${state.abort ? ', aborted' : ''}${message}`;
+}
+class RolloutClient {
+    kubectl;
+    name;
+    namespace;
+    log;
+    usePlugin;
+    constructor(kubectl, name, namespace, log) {
+        this.kubectl = kubectl;
+        this.name = name;
+        this.namespace = namespace;
+        this.log = log;
+        // Names reach kubectl as arguments; they were checked as inputs, and are checked again here
+        // so no caller can hand kubectl an option disguised as a name.
+        for (const [value, kind] of [
+            [name, 'name'],
+            [namespace, 'label']
+        ]) {
+            const problem = (0,inputs/* checkKubernetesName */.qi)(value, kind);
+            if (problem)
+                throw new Error(`refusing to run kubectl: ${problem}`);
+        }
+        this.usePlugin = kubectl.hasArgoPlugin();
+    }
+    /** Says which way changes are made, once, in the log. */
+    announcePath() {
+        this.log.info(this.usePlugin
+            ? 'kubectl argo rollouts plugin found on PATH: promote, abort, retry and set image go through it'
+            : 'kubectl argo rollouts plugin not found: canary-gate issues the same patches the plugin would, with kubectl patch');
+    }
+    async get() {
+        return parseRollout(await this.kubectl.readJson(['get', 'rollout', this.name, '-n', this.namespace]));
+    }
+    async statusPatch(patch) {
+        const text = JSON.stringify(patch);
+        try {
+            await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--subresource=status', '--type=merge', '-p', text]);
+        }
+        catch (error) {
+            // Servers without the status subresource: the plugin retries on the main resource.
+            if (error instanceof KubectlError && error.notFound && /subresource|status/i.test(error.stderr)) {
+                await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--type=merge', '-p', text]);
+                return;
+            }
+            throw error;
+        }
+    }
+    async specPatch(patch) {
+        await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--type=merge', '-p', JSON.stringify(patch)]);
+    }
+    async plugin(args) {
+        await this.kubectl.write(['argo', 'rollouts', ...args, '-n', this.namespace]);
+    }
+    /** Makes the live steps these; arrays in a merge patch are replaced whole. */
+    async setSteps(steps) {
+        await this.specPatch({ spec: { strategy: { canary: { steps } } } });
+    }
+    /** Starts a new revision with this image for the container. */
+    async setImage(container, image, state) {
+        const problem = (0,inputs/* checkKubernetesName */.qi)(container, 'label');
+        if (problem)
+            throw new Error(`refusing to run kubectl: container ${problem}`);
+        if (this.usePlugin)
+            return this.plugin(['set', 'image', this.name, `${container}=${image}`]);
+        const index = state.containers.findIndex((c) => c.name === container);
+        if (index < 0)
+            throw new Error(`rollout ${this.name} has no container "${container}" (it has: ${state.containers.map((c) => c.name).join(', ')})`);
+        // The test op makes the patch fail rather than change another container if the list moved.
+        const patch = [
+            { op: 'test', path: `/spec/template/spec/containers/${index}/name`, value: container },
+            { op: 'replace', path: `/spec/template/spec/containers/${index}/image`, value: image }
+        ];
+        await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--type=json', '-p', JSON.stringify(patch)]);
+    }
+    /** `kubectl argo rollouts promote [--full]`, or its patches. */
+    async promote(full, state) {
+        if (this.usePlugin)
+            return this.plugin(['promote', this.name, ...(full ? ['--full'] : [])]);
+        if (state.paused)
+            await this.specPatch({ spec: { paused: false } });
+        if (full) {
+            await this.statusPatch({ status: { promoteFull: true } });
+            return;
+        }
+        const inconclusive = state.pauseConditions.some((p) => p.reason === 'InconclusiveAnalysisRun');
+        const index = state.currentStepIndex ?? state.steps.length;
+        if (state.controllerPause && inconclusive && index < state.steps.length) {
+            // An inconclusive analysis pause: clear it and move past the step, or the next pause sticks.
+            await this.statusPatch({ status: { pauseConditions: null, controllerPause: false, currentStepIndex: index + 1 } });
+        }
+        else if (state.pauseConditions.length > 0) {
+            // The controller ends a pause step when controllerPause is still set and the condition is gone.
+            await this.statusPatch({ status: { pauseConditions: null } });
+        }
+        else if (!state.paused && index < state.steps.length) {
+            // No pause to clear (e.g. the canary is running an analysis step): skip the current step.
+            await this.statusPatch({ status: { pauseConditions: null, currentStepIndex: index + 1 } });
+        }
+    }
+    async abort() {
+        if (this.usePlugin)
+            return this.plugin(['abort', this.name]);
+        await this.statusPatch({ status: { abort: true } });
+    }
+    /** A user pause (spec.paused), as `kubectl argo rollouts pause` sets it. */
+    async pause() {
+        if (this.usePlugin)
+            return this.plugin(['pause', this.name]);
+        await this.specPatch({ spec: { paused: true } });
+    }
+    async retry() {
+        if (this.usePlugin)
+            return this.plugin(['retry', 'rollout', this.name]);
+        await this.statusPatch({ status: { abort: false } });
+    }
+    /** The commands a person runs to act on this rollout by hand. */
+    commands() {
+        const target = `${this.name} -n ${this.namespace}`;
+        return {
+            promote: `kubectl argo rollouts promote ${target}`,
+            promoteFull: `kubectl argo rollouts promote ${target} --full`,
+            abort: `kubectl argo rollouts abort ${target}`,
+            retry: `kubectl argo rollouts retry rollout ${target}`,
+            status: `kubectl argo rollouts get rollout ${target}`
+        };
+    }
+}
+
+// EXTERNAL MODULE: ./src/plan/duration.ts
+var duration = __webpack_require__(2983);
+;// CONCATENATED MODULE: ./src/kube/watch.ts
+
+
+/** Reads the rollout until `done(state)` or the time is up; returns the last state and whether it held. */
+async function waitUntil(client, done, options) {
+    for (;;) {
+        const state = await client.get();
+        if (done(state))
+            return { state, met: true };
+        if (options.clock.now() >= options.until || options.signal?.aborted)
+            return { state, met: false };
+        try {
+            await options.clock.sleep(Math.min(options.pollMs, Math.max(0, options.until - options.clock.now())), options.signal);
+        }
+        catch {
+            return { state, met: false };
+        }
+    }
+}
+/** Argo reports an abort as phase Degraded with the canary weight back at 0. */
+function abortShown(state) {
+    return state.abort && state.phase === 'Degraded' && state.canaryWeight === 0;
+}
+/**
+ * Aborts the rollout and waits (up to `confirmMs`) until it reports the abort; every time that
+ * matters is recorded, so the report can say how fast the canary's traffic went back to stable.
+ */
+async function abortAndConfirm(client, before, reason, options) {
+    const { clock, log } = options;
+    const requestedAt = clock.now();
+    const lag = options.failingMeasurementAt === undefined ? '' : ` (${(0,duration/* formatDuration */.a)(requestedAt - options.failingMeasurementAt)} after the failing measurement)`;
+    log.info(`aborting rollout ${client.name}: ${reason}${lag}`);
+    await client.abort();
+    const record = { reason, failingMeasurementAt: options.failingMeasurementAt, requestedAt, weightBefore: before.canaryWeight };
+    if (options.dryRun)
+        return { record, state: before };
+    const { state, met } = await waitUntil(client, abortShown, { ...options, pollMs: Math.min(options.pollMs, 1000), until: requestedAt + options.confirmMs });
+    record.weightAfter = state.canaryWeight;
+    if (met) {
+        record.confirmedAt = clock.now();
+        log.info(`rollout ${client.name} aborted: canary traffic ${before.canaryWeight}% → ${state.canaryWeight}%, ${(0,duration/* formatDuration */.a)(record.confirmedAt - requestedAt)} after the abort call (${describeState(state)})`);
+    }
+    else {
+        log.warning(`rollout ${client.name} did not report the abort within ${(0,duration/* formatDuration */.a)(options.confirmMs)}: ${describeState(state)}`);
+    }
+    return { record, state };
+}
+
+// EXTERNAL MODULE: ./src/plan/load.ts + 1 modules
+var load = __webpack_require__(7340);
+// EXTERNAL MODULE: ./src/plan/schema.ts + 1 modules
+var schema = __webpack_require__(8971);
+// EXTERNAL MODULE: ./src/plan/templates.ts
+var plan_templates = __webpack_require__(2940);
+;// CONCATENATED MODULE: ./src/plan/rollout.ts
+
+
+
+/** Steps Argo knows besides the three canary-gate acts on; they are left to the controller. */
+const CONTROLLER_STEPS = new Set(['setCanaryScale', 'setHeaderRoute', 'setMirrorRoute', 'experiment', 'plugin', 'replicaProgressThreshold']);
+function describeStep(step) {
+    switch (step.kind) {
+        case 'setWeight':
+            return `setWeight ${step.weight}%`;
+        case 'pause':
+            return step.durationMs === undefined ? 'pause until promoted' : `pause ${(0,duration/* formatDuration */.a)(step.durationMs)}`;
+        case 'analysis':
+            return `analysis ${step.gate.templates.map((t) => t.name).join(', ') || step.gate.ref.templates.map((t) => t.templateName).join(', ')}`;
+        case 'other':
+            return step.name;
+    }
+}
+function findTemplates(ref, templates, doc, path, subject, issues) {
+    const found = [];
+    ref.templates.forEach((wanted, index) => {
+        const kind = wanted.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
+        const template = templates.find((t) => t.kind === kind && t.name === wanted.templateName);
+        if (template) {
+            found.push(template);
+            return;
+        }
+        const available = templates.filter((t) => t.kind === kind).map((t) => t.name);
+        issues.add({
+            where: doc.at([...path, 'templates', index, 'templateName']),
+            subject,
+            field: (0,plan_templates/* fieldPath */.cn)([...path, 'templates', index, 'templateName']),
+            message: `no ${kind} "${wanted.templateName}" in the plan (it has: ${available.join(', ') || 'none'}); add its file to the plan input`
+        });
+    });
+    return found;
+}
+function pauseDuration(value) {
+    if (value === undefined)
+        return undefined;
+    if (typeof value === 'number')
+        return value * 1000;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value) * 1000;
+    return (0,duration/* parseDuration */.E)(value) ?? null;
+}
+/** The Rollout named `name` (or the plan's only Rollout) as a step plan; problems go to `issues`. */
+function readRolloutPlan(docs, name, templates, issues) {
+    const rollouts = docs.filter((doc) => doc.kind === 'Rollout');
+    let doc = rollouts.find((d) => d.name === name);
+    if (!doc && rollouts.length === 1)
+        doc = rollouts[0];
+    if (!doc) {
+        issues.add({
+            where: 'input "plan"',
+            message: rollouts.length === 0 ? 'holds no Rollout document: command run needs the Rollout with its canary steps' : `holds no Rollout named "${name}" (it has: ${rollouts.map((r) => r.name).join(', ')})`
+        });
+        return undefined;
+    }
+    const subject = `rollout "${doc.name}"`;
+    const parsed = schema/* rolloutSchema */.pu.safeParse(doc.value);
+    if (!parsed.success) {
+        (0,plan_templates/* reportZodIssues */.oF)(parsed.error, doc, [], subject, issues, schema/* rolloutSchema */.pu);
+        return undefined;
+    }
+    const canary = parsed.data.spec.strategy.canary;
+    if (!canary?.steps || canary.steps.length === 0) {
+        issues.add({ where: doc.at(['spec', 'strategy']), subject, field: 'spec.strategy.canary.steps', message: 'the Rollout has no canary steps to drive' });
+        return undefined;
+    }
+    const steps = [];
+    const liveSteps = [];
+    canary.steps.forEach((raw, index) => {
+        const path = ['spec', 'strategy', 'canary', 'steps', index];
+        const key = raw && typeof raw === 'object' ? Object.keys(raw)[0] : undefined;
+        if (key && CONTROLLER_STEPS.has(key)) {
+            steps.push({ kind: 'other', name: key });
+            liveSteps.push(raw);
+            return;
+        }
+        const step = schema/* stepSchema */.SE.safeParse(raw);
+        if (!step.success) {
+            issues.add({ where: doc.at(path), subject, field: `spec.strategy.canary.steps[${index}]`, message: `must be one of setWeight, pause, analysis, ${[...CONTROLLER_STEPS].join(', ')}` });
+            return;
+        }
+        const value = step.data;
+        if ('setWeight' in value) {
+            steps.push({ kind: 'setWeight', weight: value.setWeight });
+            liveSteps.push(raw);
+        }
+        else if ('pause' in value) {
+            const durationMs = pauseDuration(value.pause.duration);
+            if (durationMs === null) {
+                issues.add({ where: doc.at([...path, 'pause', 'duration']), subject, field: `spec.strategy.canary.steps[${index}].pause.duration`, message: `"${value.pause.duration}" is not a duration (e.g. 30s, 2m, or a number of seconds)` });
+                return;
+            }
+            steps.push({ kind: 'pause', durationMs });
+            liveSteps.push(raw);
+        }
+        else {
+            const gatePath = [...path, 'analysis'];
+            const found = findTemplates(value.analysis, templates, doc, gatePath, subject, issues);
+            steps.push({ kind: 'analysis', gate: { templates: found, ref: value.analysis, path: gatePath } });
+            // The controller waits at an indefinite pause while canary-gate runs the analysis.
+            liveSteps.push({ pause: {} });
+        }
+    });
+    let background;
+    if (canary.analysis) {
+        const path = ['spec', 'strategy', 'canary', 'analysis'];
+        const found = findTemplates(canary.analysis, templates, doc, path, subject, issues);
+        const startingStep = canary.analysis.startingStep ?? 0;
+        if (startingStep > steps.length) {
+            issues.add({ where: doc.at([...path, 'startingStep']), subject, field: 'spec.strategy.canary.analysis.startingStep', message: `${startingStep} is past the last step (${steps.length} steps)` });
+        }
+        background = { templates: found, ref: canary.analysis, path, startingStep };
+    }
+    return { name: doc.name, doc, steps, liveSteps, background };
+}
+/** A readable line-by-line difference of two step lists, for logs and the GitOps refusal. */
+function stepsDiff(live, wanted) {
+    const lines = [];
+    const show = (step) => JSON.stringify(step) ?? 'nothing';
+    for (let i = 0; i < Math.max(live.length, wanted.length); i++) {
+        const a = i < live.length ? show(live[i]) : undefined;
+        const b = i < wanted.length ? show(wanted[i]) : undefined;
+        if (a === b)
+            lines.push(`  step ${i}: ${a}`);
+        else {
+            if (a !== undefined)
+                lines.push(`- step ${i}: ${a}`);
+            if (b !== undefined)
+                lines.push(`+ step ${i}: ${b}`);
+        }
+    }
+    return lines;
+}
+/** Structural equality of JSON values (key order ignored). */
+function sameJson(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a) && Array.isArray(b))
+        return a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
+    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+        const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+        const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+        return ka.length === kb.length && ka.every((k) => sameJson(a[k], b[k]));
+    }
+    return false;
+}
+
+// EXTERNAL MODULE: ./src/providers/index.ts + 3 modules
+var providers = __webpack_require__(2166);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./src/providers/provider.ts
+var provider = __webpack_require__(9545);
+;// CONCATENATED MODULE: ./src/providers/job.ts
+// Job: the template's Kubernetes Job, created with kubectl for each measurement. Its end decides
+// the phase as in Argo (Failed → Failed); a last log line that parses (JSON, a number or a word)
+// becomes `result` for the conditions (`result == "healthy"`). The Job is deleted afterwards, and
+// when the run is cancelled.
+
+
+
+const MAX_NAME = 63;
+/** A lower-case DNS label of at most `max` characters. */
+function slug(text, max = MAX_NAME) {
+    return text
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/-+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, max)
+        .replace(/-$/, '');
+}
+/** `rollout-metric-run-n`, cut to 63 characters with a hash keeping long names unique. */
+function jobName(rollout, metric, runId, n) {
+    const suffix = `${slug(runId, 12)}-${n}`;
+    const full = `${slug(rollout)}-${slug(metric)}`;
+    if (full.length + suffix.length + 1 <= MAX_NAME)
+        return `${full}-${suffix}`;
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(full).digest('hex').slice(0, 6);
+    return `${slug(full, MAX_NAME - suffix.length - hash.length - 2)}-${hash}-${suffix}`;
+}
+/** The last non-empty log line as a value: JSON when it parses, else the text. */
+function resultFromLog(log) {
+    const lines = log.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+    const last = lines[lines.length - 1];
+    if (last === undefined)
+        return undefined;
+    try {
+        return JSON.parse(last);
+    }
+    catch {
+        return last;
+    }
+}
+function finished(status) {
+    for (const condition of status.conditions ?? []) {
+        if (condition.status !== 'True')
+            continue;
+        if (condition.type === 'Complete')
+            return { done: true, ok: true, reason: 'Complete' };
+        if (condition.type === 'Failed')
+            return { done: true, ok: false, reason: condition.reason ?? 'Failed' };
+    }
+    return { done: false };
+}
+class JobProvider {
+    settings;
+    count = 0;
+    constructor(settings) {
+        this.settings = settings;
+    }
+    async measure(metric, context) {
+        if (metric.provider.kind !== 'job')
+            throw new Error('not a job metric');
+        const { kubectl, namespace, rollout, runId } = this.settings;
+        const config = metric.provider.config;
+        const name = jobName(rollout, metric.name, runId, ++this.count);
+        const labels = {
+            ...(config.metadata?.labels ?? {}),
+            'app.kubernetes.io/managed-by': 'canary-gate',
+            'canary-gate/run': slug(runId),
+            'canary-gate/rollout': slug(rollout),
+            'canary-gate/metric': slug(metric.name)
+        };
+        const manifest = {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            metadata: { name, namespace, labels, annotations: config.metadata?.annotations ?? {} },
+            spec: config.spec
+        };
+        const spec = config.spec;
+        const budgetMs = ((spec.activeDeadlineSeconds ?? 600) + 60) * 1000;
+        try {
+            await kubectl.write(['create', '-f', '-', '-n', namespace, '-o', 'name'], { input: JSON.stringify(manifest), what: `Job ${name}` });
+        }
+        catch (error) {
+            throw new provider/* MeasurementError */.HG(`job ${name}: could not be created: ${error.message}`);
+        }
+        context.log.info(`${metric.name}: job ${name} created; waiting for it to finish`);
+        try {
+            return await (0,provider/* withBudget */.Y$)(context, budgetMs, `job ${name}`, async (signal) => {
+                for (;;) {
+                    const job = await kubectl.readJson(['get', 'job', name, '-n', namespace]);
+                    const end = finished(job.status ?? {});
+                    if (end.done) {
+                        const log = await kubectl.read(['logs', `job/${name}`, '-n', namespace, '--tail=50']).catch((error) => {
+                            context.log.warning(`${metric.name}: could not read the log of job ${name}: ${error.message}`);
+                            return '';
+                        });
+                        const result = resultFromLog(log);
+                        const lastLine = typeof result === 'string' ? result : JSON.stringify(result) ?? 'no output';
+                        return end.ok
+                            ? new provider/* Decided */.$C('Successful', result, `job ${name} completed: ${lastLine}`)
+                            : new provider/* Decided */.$C('Failed', result, `job ${name} failed (${end.reason}): ${lastLine}`);
+                    }
+                    await context.clock.sleep(this.settings.pollMs ?? 2000, signal);
+                }
+            });
+        }
+        catch (error) {
+            if (error instanceof KubectlError)
+                throw new provider/* MeasurementError */.HG(`job ${name}: ${error.message}`);
+            throw error;
+        }
+        finally {
+            await kubectl.write(['delete', 'job', name, '-n', namespace, '--ignore-not-found', '--wait=false', '--cascade=background']).catch((error) => {
+                context.log.warning(`${metric.name}: could not delete job ${name}: ${error.message}`);
+            });
+        }
+    }
+}
+
+// EXTERNAL MODULE: ./src/commands/checks.ts
+var checks = __webpack_require__(8949);
+;// CONCATENATED MODULE: ./src/commands/run.ts
+// command: run — walk an Argo Rollout through the plan's canary steps. The controller runs
+// setWeight and timed pauses; at each pause that stands for an analysis step canary-gate measures,
+// then promotes, or aborts the moment the analysis fails, and waits until the rollout reports it.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** How long an abort may take to show before the gate reports it unconfirmed. */
+const ABORT_CONFIRM_MS = 5 * 60_000;
+/** How often an unchanged wait is still reported in the log. */
+const HEARTBEAT_MS = 30_000;
+function verdictOf(verdicts) {
+    const phase = (0,run/* worstPhase */.V7)(verdicts);
+    return phase === 'Running' || phase === 'Pending' ? 'Inconclusive' : phase;
+}
+/** The plan, checked whole before the cluster is touched. */
+async function loadPlan(context) {
+    const { inputs } = context;
+    const issues = new config_error/* IssueList */.o3();
+    const docs = await (0,load/* loadPlanFiles */.vb)(inputs.plan, context.cwd, issues);
+    const templates = (0,plan_templates/* readTemplates */.QT)(docs, issues);
+    const plan = readRolloutPlan(docs, inputs.rollout ?? '', templates, issues);
+    if (plan) {
+        const gates = plan.steps.flatMap((step) => (step.kind === 'analysis' ? [step.gate] : []));
+        for (const gate of gates) {
+            const metrics = gateMetrics(context, plan, gate, deferredArgs, issues);
+            (0,checks/* checkFinite */.u)(metrics, 'an analysis step', issues);
+            (0,checks/* checkCredentials */.v)(metrics, context, issues);
+        }
+        if (plan.background)
+            (0,checks/* checkCredentials */.v)(gateMetrics(context, plan, plan.background, deferredArgs, issues), context, issues);
+    }
+    issues.throwIfAny();
+    return plan;
+}
+function gateMetrics(context, plan, gate, resolveValueFrom, issues) {
+    return (0,instantiate/* instantiateMetrics */.cZ)(gate.templates, {
+        mode: 'run',
+        prometheusUrl: context.inputs.prometheusUrl,
+        secrets: context.secrets,
+        input: context.inputs.args,
+        stepArgs: { args: gate.ref.args ?? [], where: (index) => plan.doc.at([...gate.path, 'args', index]) },
+        resolveValueFrom,
+        dryRun: (gate.ref.dryRun ?? []).map((entry) => entry.metricName)
+    }, issues);
+}
+/** A rollout at the end of its steps with the canary now stable. */
+function completed(state) {
+    return state.phase === 'Healthy' && Boolean(state.currentPodHash) && state.currentPodHash === state.stableRS && (state.currentStepIndex ?? state.steps.length) >= state.steps.length;
+}
+function pausedAtStep(state) {
+    return state.controllerPause || state.pauseConditions.some((p) => p.reason === 'CanaryPauseStep');
+}
+class RolloutRun {
+    context;
+    plan;
+    steps;
+    analyses = [];
+    reasons = [];
+    notes = [];
+    verdicts = [];
+    gatesDone = new Set();
+    kubectl;
+    client;
+    providerFor;
+    startedAt;
+    deadline;
+    outcome = 'none';
+    started = false;
+    before;
+    last;
+    abort;
+    failingMeasurementAt;
+    watchStartedAt;
+    callsBeforeWatch = 0;
+    lastLog = { text: '', at: 0 };
+    background;
+    stepsDiff;
+    constructor(context, plan) {
+        this.context = context;
+        this.plan = plan;
+        const { inputs, clock, log, secrets } = context;
+        this.startedAt = clock.now();
+        this.deadline = this.startedAt + inputs.timeoutMs;
+        this.kubectl = new Kubectl({ log, clock, context: inputs.kubeContext, dryRun: inputs.dryRun, requestTimeoutSeconds: Math.max(1, Math.ceil(inputs.kubectlTimeoutMs / 1000)) });
+        this.client = new RolloutClient(this.kubectl, inputs.rollout, inputs.namespace, log);
+        const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
+        const job = inputs.dryRun
+            ? { measure: async () => Promise.reject(new provider/* MeasurementError */.HG('dry-run: the Job was not created')) }
+            : new JobProvider({ kubectl: this.kubectl, namespace: inputs.namespace, rollout: inputs.rollout, runId });
+        this.providerFor = (0,providers/* createProviders */.X)({
+            clock,
+            secrets,
+            prometheusUrl: inputs.prometheusUrl,
+            prometheusHeaders: inputs.prometheusHeaders,
+            newRelic: { apiKey: inputs.newRelic.apiKey, accountId: inputs.newRelic.accountId, graphqlUrl: inputs.newRelic.graphqlUrl },
+            job
+        });
+        this.steps = plan.steps.map((step, index) => ({
+            index,
+            kind: step.kind,
+            description: describeStep(step),
+            weight: step.kind === 'setWeight' ? step.weight : undefined,
+            result: 'not reached'
+        }));
+    }
+    get log() {
+        return this.context.log;
+    }
+    get clock() {
+        return this.context.clock;
+    }
+    get inputs() {
+        return this.context.inputs;
+    }
+    async drive() {
+        try {
+            await this.steer();
+        }
+        catch (error) {
+            if (!(error instanceof KubectlError))
+                throw error;
+            this.verdicts.push('Error');
+            this.reasons.unshift(error.notFound && !this.last ? `rollout ${this.client.name} was not found in namespace ${this.client.namespace} (${error.message})` : error.message);
+        }
+        finally {
+            await this.stopBackground();
+        }
+        return this.result();
+    }
+    async steer() {
+        const { inputs, log } = this;
+        this.client.announcePath();
+        let state = await this.client.get();
+        this.last = state;
+        this.before = describeState(state);
+        log.info(`rollout ${this.client.name} in ${this.client.namespace}: ${this.before}`);
+        this.context.progress?.(this.result());
+        if (!sameJson(state.steps, this.plan.liveSteps)) {
+            const diff = stepsDiff(state.steps, this.plan.liveSteps);
+            if (!inputs.applySteps) {
+                this.verdicts.push('Error');
+                this.reasons.push("the live Rollout's steps differ from the plan and apply-steps is false, so canary-gate changed nothing: make the Rollout in git hold each analysis step as an indefinite pause (pause: {}), as the difference shows");
+                this.stepsDiff = diff;
+                log.error('the live steps differ from the plan and apply-steps is false; the difference (- live, + wanted):');
+                for (const line of diff)
+                    log.info(line);
+                return;
+            }
+            log.info(`the live steps differ from the plan; patching them (analysis steps become pauses canary-gate resolves):\n${diff.join('\n')}`);
+            if (inProgress(state))
+                log.warning('the rollout is in the middle of an update: Argo restarts its steps from the first when they change');
+            await this.client.setSteps(this.plan.liveSteps);
+        }
+        const revisionBefore = state.currentPodHash;
+        if (inputs.image) {
+            const container = state.containers.find((c) => c.name === inputs.image.container);
+            if (!container) {
+                this.verdicts.push('Error');
+                this.reasons.push(`rollout ${this.client.name} has no container "${inputs.image.container}" (it has: ${state.containers.map((c) => c.name).join(', ')})`);
+                return;
+            }
+            if (container.image !== inputs.image.image) {
+                log.info(`starting the canary: ${inputs.image.container} ${container.image ?? '?'} → ${inputs.image.image}`);
+                await this.client.setImage(inputs.image.container, inputs.image.image, state);
+                this.started = true;
+            }
+            else if (!inProgress(state)) {
+                return this.nothingToDo(`the rollout already runs ${inputs.image.image} and no update is in progress`);
+            }
+            else
+                log.info(`the rollout is already updating to ${inputs.image.image}: following it`);
+        }
+        else if (!inProgress(state)) {
+            return this.nothingToDo('no image was given and no update is in progress');
+        }
+        else
+            log.info('no image given: following the update in progress');
+        if (this.kubectl.dryRun)
+            return this.rehearse(state);
+        this.watchStartedAt = this.clock.now();
+        this.callsBeforeWatch = this.kubectl.calls;
+        let waitingForRevision = this.started;
+        for (;;) {
+            if (this.context.signal.aborted)
+                return this.cancelled();
+            if (this.clock.now() >= this.deadline)
+                return this.timedOut();
+            state = await this.client.get();
+            this.last = state;
+            if (waitingForRevision) {
+                if (state.currentPodHash !== revisionBefore)
+                    waitingForRevision = false;
+                else if (state.phase === 'Healthy' && String(state.observedGeneration) === String(state.generation)) {
+                    return this.nothingToDo('the controller saw the new image but started no canary (the template equals the stable revision)');
+                }
+                else {
+                    await this.nap();
+                    continue;
+                }
+            }
+            this.track(state);
+            if (state.abort)
+                return this.abortedElsewhere(state);
+            if (state.phase === 'Degraded') {
+                const reason = `the controller degraded the rollout: ${state.message || 'no message'}`;
+                this.verdicts.push('Failed');
+                this.reasons.push(reason);
+                await this.onFailure(reason, state);
+                return;
+            }
+            if (completed(state))
+                return this.promoted(state);
+            if (this.background?.outcome && (await this.backgroundEnded(state)) === 'stop')
+                return;
+            this.startBackgroundIfDue(state);
+            const index = state.currentStepIndex ?? 0;
+            const step = this.plan.steps[index];
+            if (step?.kind === 'analysis' && pausedAtStep(state) && !this.gatesDone.has(index)) {
+                this.gatesDone.add(index);
+                if ((await this.runGate(index, step.gate, state)) === 'stop')
+                    return;
+                continue;
+            }
+            await this.nap();
+        }
+    }
+    /** Sleeps one poll interval, or less if the background analysis ends or the job is cancelled. */
+    async nap() {
+        const wake = new AbortController();
+        const signal = AbortSignal.any([wake.signal, this.context.signal]);
+        void this.background?.promise.then(() => wake.abort(), () => wake.abort());
+        await this.clock.sleep(Math.min(this.inputs.pollIntervalMs, Math.max(0, this.deadline - this.clock.now())), signal).catch(() => { });
+        wake.abort();
+    }
+    progress(state) {
+        const count = this.plan.steps.length;
+        const index = Math.min(state.currentStepIndex ?? count, count);
+        const step = this.plan.steps[index];
+        const parts = [index < count ? `step ${index + 1}/${count} ${describeStep(step)}` : `after step ${count}/${count}`, `${state.phase || 'unknown'}`, `canary ${state.canaryWeight}%`];
+        const pause = state.pauseConditions.find((p) => p.reason === 'CanaryPauseStep');
+        if (pause && step?.kind === 'pause' && step.durationMs !== undefined && pause.startTime) {
+            parts.push(`paused, ${(0,duration/* formatDuration */.a)(Math.max(0, Date.parse(pause.startTime) + step.durationMs - this.clock.now()))} left`);
+        }
+        else if (pause && step?.kind === 'pause')
+            parts.push('paused until promoted (kubectl argo rollouts promote, or this workflow with command: promote)');
+        else if (state.paused)
+            parts.push('paused by a user');
+        const next = this.plan.steps[index + 1];
+        if (next)
+            parts.push(`next: ${describeStep(next)}`);
+        parts.push(`${(0,duration/* formatDuration */.a)(Math.max(0, this.deadline - this.clock.now()))} left before timeout`);
+        return parts.join('; ');
+    }
+    /** Step records follow the rollout's step index; progress goes to the log when it changes. */
+    track(state) {
+        const now = this.clock.now();
+        const index = Math.min(state.currentStepIndex ?? this.steps.length, this.steps.length);
+        for (const record of this.steps) {
+            if (record.index < index && record.result === 'not reached')
+                record.result = 'done';
+            if (record.index < index && record.startedAt === undefined)
+                record.startedAt = now;
+            if (record.index < index && record.finishedAt === undefined)
+                record.finishedAt = now;
+            if (record.index < index && record.result === 'running')
+                record.result = 'done';
+        }
+        const current = this.steps[index];
+        if (current && current.result === 'not reached') {
+            current.result = 'running';
+            current.startedAt = now;
+            this.context.progress?.(this.result());
+        }
+        if (current && current.kind !== 'setWeight')
+            current.weight = state.canaryWeight;
+        const text = this.progress(state);
+        const key = text.replace(/; [^;]*left[^;]*/g, '');
+        if (key !== this.lastLog.text || now - this.lastLog.at >= HEARTBEAT_MS) {
+            this.log.info(text);
+            this.lastLog = { text: key, at: now };
+        }
+    }
+    finishStep(index, result, note) {
+        const record = this.steps[index];
+        if (!record)
+            return;
+        record.result = result;
+        record.startedAt ??= this.clock.now();
+        record.finishedAt = this.clock.now();
+        if (note)
+            record.note = note;
+    }
+    /** Measures the analysis of step `index` while still watching the rollout, then acts on it. */
+    async runGate(index, gate, state) {
+        const label = `step ${index + 1}/${this.plan.steps.length}`;
+        const outcome = await this.measure(label, gate, state, index);
+        if (!outcome)
+            return 'stop';
+        this.analyses.push({ label, stepIndex: index, templates: gate.templates.map((t) => t.name), outcome });
+        this.verdicts.push(outcome.verdict);
+        this.context.progress?.(this.result());
+        const reasons = outcome.reasons.map((reason) => `${label}: ${reason}`);
+        switch (outcome.verdict) {
+            case 'Successful':
+                this.finishStep(index, 'passed');
+                this.log.info(`${label} analysis Successful: promoting`);
+                await this.client.promote(false, await this.client.get());
+                return 'continue';
+            case 'Inconclusive':
+                this.finishStep(index, 'inconclusive');
+                this.reasons.push(...reasons);
+                return this.onInconclusive(reasons[0] ?? `${label} inconclusive`, index);
+            default:
+                this.finishStep(index, outcome.verdict === 'Failed' ? 'failed' : 'error');
+                this.reasons.push(...reasons);
+                // The last state read is recent (the rollout is watched during the analysis): abort at once.
+                await this.onFailure(reasons[0] ?? `${label} ${outcome.verdict}`, this.last ?? state);
+                return 'stop';
+        }
+    }
+    /**
+     * Runs one analysis with the rollout watched alongside: if the rollout is aborted or degraded
+     * meanwhile, or the job is cancelled, the analysis stops. Undefined when it did not finish.
+     */
+    async measure(label, gate, state, stepIndex) {
+        const issues = new config_error/* IssueList */.o3();
+        const resolver = await clusterArgs(gate.templates, gate.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets });
+        const metrics = gateMetrics(this.context, this.plan, gate, resolver, issues);
+        if (this.kubectl.dryRun)
+            for (const metric of metrics)
+                if (metric.provider.kind === 'job')
+                    metric.dryRun = true;
+        if (!issues.empty) {
+            this.verdicts.push('Error');
+            this.reasons.push(...issues.issues.map((issue) => `${label}: ${[issue.where, issue.subject, issue.field, issue.message].filter(Boolean).join(': ')}`));
+            if (stepIndex !== undefined)
+                this.finishStep(stepIndex, 'error');
+            await this.onFailure(`${label}: the analysis could not start`, state);
+            return undefined;
+        }
+        const stop = new AbortController();
+        (0,external_node_events_.setMaxListeners)(0, stop.signal);
+        const running = (0,engine/* runAnalysis */.A)({
+            metrics,
+            providerFor: this.providerFor,
+            clock: this.clock,
+            log: this.log,
+            label,
+            deadline: this.deadline,
+            signal: AbortSignal.any([stop.signal, this.context.signal]),
+            onMeasurement: (_metric, measurement, assessment) => {
+                if (assessment.phase === 'Failed' || assessment.phase === 'Error')
+                    this.failingMeasurementAt ??= measurement.finishedAt;
+            }
+        });
+        if (this.kubectl.dryRun)
+            return running;
+        let settled;
+        void running.then((outcome) => (settled = outcome));
+        while (!settled) {
+            const wake = new AbortController();
+            void running.then(() => wake.abort(), () => wake.abort());
+            await this.clock.sleep(this.inputs.pollIntervalMs, AbortSignal.any([wake.signal, this.context.signal])).catch(() => { });
+            if (settled)
+                break;
+            if (this.context.signal.aborted) {
+                stop.abort();
+                this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running });
+                await this.cancelled();
+                return undefined;
+            }
+            const now = await this.client.get();
+            this.last = now;
+            if (now.abort || now.phase === 'Degraded') {
+                stop.abort();
+                this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running });
+                if (now.abort)
+                    await this.abortedElsewhere(now);
+                else {
+                    this.verdicts.push('Failed');
+                    this.reasons.push(`the controller degraded the rollout during ${label}'s analysis: ${now.message}`);
+                    await this.onFailure(this.reasons[this.reasons.length - 1], now);
+                }
+                return undefined;
+            }
+        }
+        return settled;
+    }
+    startBackgroundIfDue(state) {
+        const background = this.plan.background;
+        if (!background || this.background)
+            return;
+        if ((state.currentStepIndex ?? 0) < background.startingStep)
+            return;
+        const stop = new AbortController();
+        (0,external_node_events_.setMaxListeners)(0, stop.signal);
+        this.log.info(`background analysis ${background.templates.map((t) => t.name).join(', ')} starts at step ${(state.currentStepIndex ?? 0) + 1}`);
+        const run = (async () => {
+            const resolver = await clusterArgs(background.templates, background.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets });
+            const issues = new config_error/* IssueList */.o3();
+            const metrics = gateMetrics(this.context, this.plan, background, resolver, issues);
+            issues.throwIfAny();
+            return (0,engine/* runAnalysis */.A)({
+                metrics,
+                providerFor: this.providerFor,
+                clock: this.clock,
+                log: this.log,
+                label: 'background',
+                deadline: this.deadline,
+                signal: AbortSignal.any([stop.signal, this.context.signal]),
+                onMeasurement: (_metric, measurement, assessment) => {
+                    if (assessment.phase === 'Failed' || assessment.phase === 'Error')
+                        this.failingMeasurementAt ??= measurement.finishedAt;
+                }
+            });
+        })();
+        this.background = { promise: run, stop };
+        run.then((outcome) => {
+            if (this.background)
+                this.background.outcome = outcome;
+        }, (error) => {
+            if (this.background) {
+                this.background.outcome = {
+                    verdict: 'Error',
+                    startedAt: this.clock.now(),
+                    finishedAt: this.clock.now(),
+                    metrics: [],
+                    reasons: [`the background analysis could not start: ${error.message}`],
+                    ending: 'completed'
+                };
+            }
+        });
+    }
+    /** The background analysis ended while the rollout still runs: act on its verdict. */
+    async backgroundEnded(state) {
+        const outcome = this.background.outcome;
+        if (outcome.verdict === 'Successful')
+            return 'continue';
+        this.recordBackground();
+        const reasons = outcome.reasons.map((reason) => `background: ${reason}`);
+        this.reasons.push(...reasons);
+        if (outcome.verdict === 'Inconclusive')
+            return this.onInconclusive(reasons[0] ?? 'background analysis inconclusive', state.currentStepIndex ?? 0, true);
+        await this.onFailure(reasons[0] ?? `background analysis ${outcome.verdict}`, state, true);
+        return 'stop';
+    }
+    recordBackground() {
+        const outcome = this.background?.outcome;
+        if (!outcome || this.analyses.some((a) => a.label === 'background'))
+            return;
+        this.analyses.push({ label: 'background', templates: this.plan.background.templates.map((t) => t.name), outcome });
+        this.verdicts.push(outcome.verdict);
+    }
+    async stopBackground() {
+        if (!this.background)
+            return;
+        this.background.stop.abort();
+        try {
+            this.background.outcome ??= await this.background.promise;
+        }
+        catch {
+            // recorded by the rejection handler
+        }
+        this.recordBackground();
+    }
+    async onFailure(reason, state, fromBackground = false) {
+        if (this.inputs.onFailure === 'abort')
+            return this.abortNow(reason, state);
+        if (fromBackground)
+            await this.client.pause();
+        this.leavePaused(`on-failure is pause: the rollout is left paused for a human`);
+    }
+    async onInconclusive(reason, index, fromBackground = false) {
+        switch (this.inputs.onInconclusive) {
+            case 'abort':
+                await this.abortNow(reason, this.last ?? (await this.client.get()));
+                return 'stop';
+            case 'promote':
+                this.notes.push(`on-inconclusive is promote: ${fromBackground ? 'the background analysis was inconclusive; the rollout goes on' : `step ${index + 1} was promoted although its analysis was inconclusive`}`);
+                if (!fromBackground)
+                    await this.client.promote(false, await this.client.get());
+                return 'continue';
+            default:
+                if (fromBackground)
+                    await this.client.pause();
+                this.leavePaused('on-inconclusive is pause: the rollout is left paused for a human to promote or abort');
+                return 'stop';
+        }
+    }
+    leavePaused(why) {
+        this.outcome = 'paused';
+        const c = this.client.commands();
+        this.log.notice(`${why}. To go on: ${c.promote} (or this workflow with command: promote). To roll back: ${c.abort} (or command: abort).`);
+        this.reasons.push(why);
+    }
+    async abortNow(reason, state) {
+        const { record, state: after } = await abortAndConfirm(this.client, state, reason, {
+            clock: this.clock,
+            log: this.log,
+            pollMs: this.inputs.pollIntervalMs,
+            confirmMs: Math.min(ABORT_CONFIRM_MS, Math.max(60_000, this.deadline - this.clock.now() + 60_000)),
+            failingMeasurementAt: this.failingMeasurementAt,
+            // A cancellation while the abort is confirmed stops the waiting, not the abort.
+            signal: this.context.signal
+        });
+        this.abort = record;
+        this.last = after;
+        this.outcome = 'aborted';
+        const index = Math.min(state.currentStepIndex ?? 0, this.steps.length - 1);
+        for (const step of this.steps) {
+            if (step.index === index && (step.result === 'running' || step.result === 'not reached'))
+                this.finishStep(index, 'aborted');
+            else if (step.index > index && step.result === 'not reached')
+                step.result = 'skipped';
+        }
+    }
+    async abortedElsewhere(state) {
+        this.verdicts.push('Failed');
+        this.reasons.push(`the rollout was aborted outside canary-gate: ${state.message || 'no message'}`);
+        const index = Math.min(state.currentStepIndex ?? 0, this.steps.length - 1);
+        for (const step of this.steps)
+            if (step.index > index && step.result === 'not reached')
+                step.result = 'skipped';
+    }
+    async promoted(state) {
+        await this.stopBackground();
+        this.outcome = 'promoted';
+        for (const step of this.steps)
+            if (step.result === 'running' || step.result === 'not reached')
+                this.finishStep(step.index, 'done');
+        this.log.info(`rollout ${this.client.name} promoted: ${describeState(state)}`);
+        this.reasons.push(`the canary went through all ${this.plan.steps.length} steps and is now stable`);
+    }
+    async timedOut() {
+        const reason = `the run did not finish within the timeout (${(0,duration/* formatDuration */.a)(this.inputs.timeoutMs)})`;
+        this.verdicts.push('Error');
+        this.reasons.push(reason);
+        await this.onFailure(reason, await this.client.get());
+    }
+    async cancelled() {
+        this.verdicts.push('Inconclusive');
+        this.reasons.unshift('the workflow was cancelled');
+        if (this.inputs.abortOnCancel && this.started && this.last && !this.last.abort) {
+            // The runner gives a cancelled step a few seconds: abort, confirm briefly, report.
+            const { record } = await abortAndConfirm(this.client, this.last, 'the workflow was cancelled (abort-on-cancel)', {
+                clock: this.clock,
+                log: this.log,
+                pollMs: 500,
+                confirmMs: 3000
+            });
+            this.abort = record;
+            this.outcome = 'aborted';
+        }
+        else if (this.started) {
+            this.notes.push('abort-on-cancel is false: the rollout was left as it was');
+        }
+    }
+    nothingToDo(why) {
+        this.log.info(`nothing to roll out: ${why}`);
+        this.notes.push(`nothing to roll out: ${why}`);
+    }
+    /** dry-run: every analysis step measured in order, and what the gate would do at each. */
+    async rehearse(state) {
+        this.notes.push('dry run: nothing in the cluster was changed; the commands it would have run are in the log, and each analysis step was measured once, in order, without waiting for the controller');
+        for (const [index, step] of this.plan.steps.entries()) {
+            if (step.kind !== 'analysis') {
+                this.steps[index].result = 'would run';
+                continue;
+            }
+            const outcome = await this.measure(`step ${index + 1}/${this.plan.steps.length}`, step.gate, state, index);
+            if (!outcome)
+                return;
+            this.analyses.push({ label: `step ${index + 1}/${this.plan.steps.length}`, stepIndex: index, templates: step.gate.templates.map((t) => t.name), outcome });
+            this.verdicts.push(outcome.verdict);
+            if (outcome.verdict === 'Successful') {
+                this.finishStep(index, 'passed', 'dry run: would promote');
+                this.log.info(`dry-run: step ${index + 1} Successful, would promote`);
+                continue;
+            }
+            const action = outcome.verdict === 'Inconclusive' ? this.inputs.onInconclusive : this.inputs.onFailure;
+            this.finishStep(index, outcome.verdict === 'Inconclusive' ? 'inconclusive' : 'failed', `dry run: would ${action}`);
+            this.reasons.push(...outcome.reasons.map((reason) => `step ${index + 1}: ${reason}`), `dry run: the gate would ${action} here`);
+            for (const later of this.steps)
+                if (later.index > index)
+                    later.result = 'skipped';
+            return;
+        }
+    }
+    result() {
+        const verdict = this.verdicts.length ? verdictOf(this.verdicts) : 'Successful';
+        const c = this.client.commands();
+        const nextSteps = this.outcome === 'paused' ? [c.promote, c.abort] : this.outcome === 'aborted' ? [c.retry, c.status] : [c.status];
+        const last = this.last;
+        return {
+            command: 'run',
+            verdict,
+            outcome: this.outcome,
+            // Copies: a snapshot handed to the check is rendered later, while the run goes on.
+            reasons: this.reasons.length ? [...this.reasons] : verdict === 'Successful' ? ['every analysis passed'] : [],
+            startedAt: this.startedAt,
+            finishedAt: this.clock.now(),
+            analyses: [...this.analyses],
+            configErrors: [],
+            notes: [...this.notes],
+            steps: this.steps.map((step) => ({ ...step })),
+            rollout: {
+                name: this.client.name,
+                namespace: this.client.namespace,
+                image: this.inputs.image ? `${this.inputs.image.container}=${this.inputs.image.image}` : undefined,
+                stableRevision: last?.stableRS,
+                canaryRevision: last?.currentPodHash,
+                before: this.before,
+                after: last ? describeState(last) : undefined,
+                path: this.client.usePlugin ? 'plugin' : 'patches'
+            },
+            abort: this.abort,
+            stepsDiff: this.stepsDiff,
+            nextSteps,
+            kubectl: { calls: this.kubectl.calls - this.callsBeforeWatch, watchedMs: this.watchStartedAt === undefined ? 0 : this.clock.now() - this.watchStartedAt }
+        };
+    }
+}
+async function run_run(context) {
+    const plan = await loadPlan(context);
+    return new RolloutRun(context, plan).drive();
+}
+
+;// CONCATENATED MODULE: ./src/commands/manage.ts
+// commands promote, abort, retry and status — for workflow_dispatch workflows where a person
+// decides. Each reports the rollout's state before and after.
+
+
+
+/** How long a command waits for the controller to show its effect. */
+const SETTLE_MS = 2 * 60_000;
+/** status: Healthy is done, Degraded failed, anything else is not finished. */
+function verdictOfState(state) {
+    if (state.phase === 'Healthy')
+        return 'Successful';
+    if (state.phase === 'Degraded')
+        return 'Failed';
+    return 'Inconclusive';
+}
+async function manage(context) {
+    const { inputs, clock, log } = context;
+    const startedAt = clock.now();
+    const kubectl = new Kubectl({ log, clock, context: inputs.kubeContext, dryRun: inputs.dryRun, requestTimeoutSeconds: Math.max(1, Math.ceil(inputs.kubectlTimeoutMs / 1000)) });
+    const client = new RolloutClient(kubectl, inputs.rollout, inputs.namespace, log);
+    const reasons = [];
+    const notes = [];
+    let verdict = 'Successful';
+    let outcome = 'none';
+    let abort;
+    let before;
+    let after;
+    const watch = { clock, log, pollMs: Math.min(inputs.pollIntervalMs, 2000), until: clock.now() + Math.min(SETTLE_MS, inputs.timeoutMs), signal: context.signal };
+    try {
+        if (inputs.command !== 'status')
+            client.announcePath();
+        before = await client.get();
+        log.info(`before: ${describeState(before)}`);
+        switch (inputs.command) {
+            case 'status':
+                verdict = verdictOfState(before);
+                reasons.push(`rollout ${client.name} is ${describeState(before)}`);
+                after = before;
+                break;
+            case 'promote': {
+                const waiting = before.paused || before.pauseConditions.length > 0 || (before.currentPodHash !== before.stableRS && !before.abort);
+                if (!waiting) {
+                    notes.push('nothing to promote: the rollout is not paused and not in the middle of an update');
+                    after = before;
+                    break;
+                }
+                const from = before;
+                await client.promote(inputs.full, from);
+                outcome = 'promoted';
+                reasons.push(inputs.full ? 'promoted to the end: the remaining steps and analyses are skipped' : 'promoted past the current step');
+                if (!kubectl.dryRun) {
+                    const moved = (s) => inputs.full ? s.phase === 'Healthy' && s.currentPodHash === s.stableRS : s.currentStepIndex !== from.currentStepIndex || s.pauseConditions.length < from.pauseConditions.length || s.paused !== from.paused || s.phase !== from.phase;
+                    const { state, met } = await waitUntil(client, moved, watch);
+                    after = state;
+                    if (!met)
+                        notes.push('the controller had not acted on the promotion when canary-gate stopped watching');
+                }
+                break;
+            }
+            case 'abort': {
+                if (before.abort) {
+                    notes.push('the rollout was already aborted');
+                    after = before;
+                    break;
+                }
+                const result = await abortAndConfirm(client, before, 'requested with command: abort', { ...watch, confirmMs: SETTLE_MS, dryRun: kubectl.dryRun });
+                abort = result.record;
+                after = result.state;
+                outcome = 'aborted';
+                reasons.push(`aborted: canary traffic ${before.canaryWeight}% → ${result.state.canaryWeight}%`);
+                if (!kubectl.dryRun && result.record.confirmedAt === undefined) {
+                    verdict = 'Error';
+                    reasons.push('the rollout did not report the abort in time');
+                }
+                break;
+            }
+            case 'retry': {
+                if (!before.abort) {
+                    notes.push('nothing to retry: the rollout is not aborted');
+                    after = before;
+                    break;
+                }
+                await client.retry();
+                reasons.push('retried: the canary starts again from the first step');
+                if (!kubectl.dryRun) {
+                    const { state, met } = await waitUntil(client, (s) => !s.abort && s.phase !== 'Degraded', watch);
+                    after = state;
+                    if (!met) {
+                        verdict = 'Error';
+                        reasons.push('the rollout still reports the abort');
+                    }
+                }
+                break;
+            }
+            default:
+                throw new Error(`not a rollout command: ${inputs.command}`);
+        }
+    }
+    catch (error) {
+        if (!(error instanceof KubectlError))
+            throw error;
+        verdict = 'Error';
+        reasons.unshift(error.notFound && !before ? `rollout ${client.name} was not found in namespace ${client.namespace} (${error.message})` : error.message);
+    }
+    after ??= before;
+    if (after && after !== before)
+        log.info(`after: ${describeState(after)}`);
+    if (kubectl.dryRun)
+        notes.push('dry run: nothing in the cluster was changed; the commands it would have run are in the log');
+    const c = client.commands();
+    return {
+        command: inputs.command,
+        verdict,
+        outcome,
+        reasons,
+        startedAt,
+        finishedAt: clock.now(),
+        analyses: [],
+        configErrors: [],
+        notes,
+        rollout: {
+            name: client.name,
+            namespace: client.namespace,
+            stableRevision: after?.stableRS,
+            canaryRevision: after?.currentPodHash,
+            before: before ? describeState(before) : undefined,
+            after: after ? describeState(after) : undefined,
+            path: client.usePlugin ? 'plugin' : 'patches'
+        },
+        abort,
+        nextSteps: outcome === 'aborted' ? [c.retry, c.status] : [c.status]
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/cluster.ts
+// The commands that drive a Rollout in the cluster, loaded together on demand (one chunk: they share
+// the kubectl wrapper and the Rollout client).
+
+
+
+
+/***/ })
+
+};
