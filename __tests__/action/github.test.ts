@@ -119,6 +119,25 @@ describe('pull_request: a sticky comment and a check on the head commit', () => 
   })
 })
 
+describe('secrets', () => {
+  it('never reach the comment, the check or the outputs', async () => {
+    await github()
+    const secret = 'tok-s3cr3t-never-shown-0123'
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cg-secret-'))
+    const plan = path.join(dir, 'plan.yaml')
+    const template = (await readFile('examples/voting01/error-rate-web.yaml', 'utf8'))
+      .replace('    - name: app-name\n', '    - name: app-name\n    - name: api-token\n')
+      .replace('          timeoutSeconds: 30', `          timeoutSeconds: 30\n          headers:\n            - key: X-Api-Token\n              value: "{{args.api-token}}"`)
+      .replace('metric=errorRate&window=5m', 'metric=errorRate&window=5m&team={{args.api-token}}')
+    await writeFile(plan, template)
+    const run = await analyze('failing', { event: prEvent(), eventName: 'pull_request', inputs: { plan, args: `app-name=failing\nmetrics-url=${seed.url}\napi-token=${secret}` } })
+    expect(run.outputs.verdict).toBe('Failed')
+    const written = JSON.stringify([gh.requests.map((r) => r.body), run.outputs, run.summary, run.report, run.stdout.replace(/::add-mask::.*\n/g, '')])
+    expect(written).not.toContain(secret)
+    expect(gh.comments(7)).toHaveLength(1)
+  })
+})
+
 describe('push and workflow_dispatch', () => {
   it('on push, checks the pushed commit and comments on the PR it was merged from', async () => {
     await github()
