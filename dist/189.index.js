@@ -241,6 +241,21 @@ class Kubectl {
 const obj = (value) => (value && typeof value === 'object' && !Array.isArray(value) ? value : {});
 const num = (value) => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 const str = (value) => (typeof value === 'string' ? value : undefined);
+/**
+ * Without traffic routing Argo reports no weights; the canary then gets the weight of the last
+ * setWeight step it passed (by replica count), none after an abort or once it is stable.
+ */
+function plannedWeight(steps, index, aborted) {
+    if (aborted || index === undefined || index >= steps.length)
+        return 0;
+    let weight = 0;
+    for (const step of steps.slice(0, index)) {
+        const value = step?.setWeight;
+        if (typeof value === 'number')
+            weight = value;
+    }
+    return weight;
+}
 function parseRollout(raw) {
     const root = obj(raw);
     const metadata = obj(root.metadata);
@@ -248,14 +263,15 @@ function parseRollout(raw) {
     const status = obj(root.status);
     const canary = obj(obj(spec.strategy).canary);
     const weights = obj(obj(status.canary).weights);
-    const canaryWeight = num(obj(weights.canary).weight);
+    const steps = Array.isArray(canary.steps) ? canary.steps : [];
+    const canaryWeight = num(obj(weights.canary).weight) ?? plannedWeight(steps, num(status.currentStepIndex), status.abort === true);
     const containers = Array.isArray(obj(obj(spec.template).spec).containers) ? obj(obj(spec.template).spec).containers : [];
     return {
         name: str(metadata.name) ?? '',
         namespace: str(metadata.namespace) ?? '',
         generation: num(metadata.generation) ?? 0,
         observedGeneration: status.observedGeneration ?? undefined,
-        steps: Array.isArray(canary.steps) ? canary.steps : [],
+        steps,
         paused: spec.paused === true,
         containers: containers.map((c) => ({ name: str(c.name) ?? '', image: str(c.image) })),
         phase: str(status.phase) ?? '',
@@ -268,9 +284,8 @@ function parseRollout(raw) {
         promoteFull: status.promoteFull === true,
         stableRS: str(status.stableRS),
         currentPodHash: str(status.currentPodHash),
-        // Without weights in status (no traffic routing), a healthy rollout sends nothing to a canary.
-        canaryWeight: canaryWeight ?? 0,
-        stableWeight: num(obj(weights.stable).weight) ?? 100 - (canaryWeight ?? 0),
+        canaryWeight,
+        stableWeight: num(obj(weights.stable).weight) ?? 100 - canaryWeight,
         labels: obj(metadata.labels),
         annotations: obj(metadata.annotations),
         raw: root
@@ -708,13 +723,16 @@ class JobProvider {
             metadata: { name, namespace, labels, annotations: config.metadata?.annotations ?? {} },
             spec: config.spec
         };
-        const spec = config.spec;
-        const budgetMs = ((spec.activeDeadlineSeconds ?? 600) + 60) * 1000;
+        const deadline = Number(config.spec.activeDeadlineSeconds);
+        const budgetMs = ((Number.isFinite(deadline) && deadline > 0 ? deadline : 600) + 60) * 1000;
         try {
             await kubectl.write(['create', '-f', '-', '-n', namespace, '-o', 'name'], { input: JSON.stringify(manifest), what: `Job ${name}` });
         }
         catch (error) {
-            throw new provider/* MeasurementError */.HG(`job ${name}: could not be created: ${error.message}`);
+            // A retried create whose first attempt got through finds its own Job: go on with it.
+            if (!(error instanceof KubectlError && /AlreadyExists/.test(error.stderr))) {
+                throw new provider/* MeasurementError */.HG(`job ${name}: could not be created: ${error.message}`);
+            }
         }
         context.log.info(`${metric.name}: job ${name} created; waiting for it to finish`);
         try {
@@ -777,10 +795,6 @@ var checks = __webpack_require__(8949);
 const ABORT_CONFIRM_MS = 5 * 60_000;
 /** How often an unchanged wait is still reported in the log. */
 const HEARTBEAT_MS = 30_000;
-function verdictOf(verdicts) {
-    const phase = (0,run/* worstPhase */.V7)(verdicts);
-    return phase === 'Running' || phase === 'Pending' ? 'Inconclusive' : phase;
-}
 /** The plan, checked whole before the cluster is touched. */
 async function loadPlan(context) {
     const { inputs } = context;
@@ -827,7 +841,9 @@ class RolloutRun {
     reasons = [];
     notes = [];
     verdicts = [];
+    /** Analysis steps whose analysis started, and those whose analysis reached a verdict. */
     gatesDone = new Set();
+    gatesMeasured = new Set();
     kubectl;
     client;
     providerFor;
@@ -835,6 +851,13 @@ class RolloutRun {
     deadline;
     outcome = 'none';
     started = false;
+    /** The run got as far as watching an update: it is driving this rollout. */
+    driving = false;
+    /** The step the rollout was at when this run began watching it. */
+    firstIndex;
+    backgroundHandled = false;
+    /** Aborts when the background analysis ends, to wake the waits. */
+    backgroundSettled = new AbortController();
     before;
     last;
     abort;
@@ -844,6 +867,7 @@ class RolloutRun {
     lastLog = { text: '', at: 0 };
     background;
     stepsDiff;
+    abortedBefore = false;
     constructor(context, plan) {
         this.context = context;
         this.plan = plan;
@@ -854,7 +878,7 @@ class RolloutRun {
         this.client = new RolloutClient(this.kubectl, inputs.rollout, inputs.namespace, log);
         const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
         const job = inputs.dryRun
-            ? { measure: async () => Promise.reject(new provider/* MeasurementError */.HG('dry-run: the Job was not created')) }
+            ? { measure: async () => Promise.reject(new provider/* MeasurementError */.HG('dry-run: the Job was not created', { permanent: true })) }
             : new JobProvider({ kubectl: this.kubectl, namespace: inputs.namespace, rollout: inputs.rollout, runId });
         this.providerFor = (0,providers/* createProviders */.X)({
             clock,
@@ -890,6 +914,13 @@ class RolloutRun {
                 throw error;
             this.verdicts.push('Error');
             this.reasons.unshift(error.notFound && !this.last ? `rollout ${this.client.name} was not found in namespace ${this.client.namespace} (${error.message})` : error.message);
+            // The gate lost the cluster mid-run: it still owes the rollout its on-failure.
+            if (this.driving && this.last && !this.last.abort && this.outcome === 'none') {
+                await this.onFailure(`kubectl failed: ${error.message}`, this.last).catch((again) => {
+                    this.log.warning(`on-failure could not be applied either: ${again.message}`);
+                    this.notes.push(`on-failure (${this.inputs.onFailure}) could not be applied: ${again.message}`);
+                });
+            }
         }
         finally {
             await this.stopBackground();
@@ -904,6 +935,22 @@ class RolloutRun {
         this.before = describeState(state);
         log.info(`rollout ${this.client.name} in ${this.client.namespace}: ${this.before}`);
         this.context.progress?.(this.result());
+        // Refusals first, so a bad input changes nothing in the cluster.
+        const container = inputs.image ? state.containers.find((c) => c.name === inputs.image.container) : undefined;
+        if (inputs.image && !container) {
+            this.verdicts.push('Error');
+            this.reasons.push(`rollout ${this.client.name} has no container "${inputs.image.container}" (it has: ${state.containers.map((c) => c.name).join(', ')})`);
+            return;
+        }
+        const newImage = Boolean(inputs.image && container.image !== inputs.image.image);
+        if (state.abort && !newImage) {
+            // An aborted canary is not restarted behind anyone's back: that is what retry is for.
+            this.verdicts.push('Error');
+            this.reasons.push(`rollout ${this.client.name} is aborted (${state.message || 'no message'}); canary-gate does not restart an aborted canary on its own: run command retry to try the same revision again, or deploy a new image`);
+            this.outcome = 'none';
+            this.abortedBefore = true;
+            return;
+        }
         if (!sameJson(state.steps, this.plan.liveSteps)) {
             const diff = stepsDiff(state.steps, this.plan.liveSteps);
             if (!inputs.applySteps) {
@@ -922,13 +969,7 @@ class RolloutRun {
         }
         const revisionBefore = state.currentPodHash;
         if (inputs.image) {
-            const container = state.containers.find((c) => c.name === inputs.image.container);
-            if (!container) {
-                this.verdicts.push('Error');
-                this.reasons.push(`rollout ${this.client.name} has no container "${inputs.image.container}" (it has: ${state.containers.map((c) => c.name).join(', ')})`);
-                return;
-            }
-            if (container.image !== inputs.image.image) {
+            if (newImage) {
                 log.info(`starting the canary: ${inputs.image.container} ${container.image ?? '?'} → ${inputs.image.image}`);
                 await this.client.setImage(inputs.image.container, inputs.image.image, state);
                 this.started = true;
@@ -948,6 +989,7 @@ class RolloutRun {
             return this.rehearse(state);
         this.watchStartedAt = this.clock.now();
         this.callsBeforeWatch = this.kubectl.calls;
+        this.driving = true;
         let waitingForRevision = this.started;
         for (;;) {
             if (this.context.signal.aborted)
@@ -967,6 +1009,7 @@ class RolloutRun {
                     continue;
                 }
             }
+            this.firstIndex ??= state.currentStepIndex ?? 0;
             this.track(state);
             if (state.abort)
                 return this.abortedElsewhere(state);
@@ -995,11 +1038,10 @@ class RolloutRun {
     }
     /** Sleeps one poll interval, or less if the background analysis ends or the job is cancelled. */
     async nap() {
-        const wake = new AbortController();
-        const signal = AbortSignal.any([wake.signal, this.context.signal]);
-        void this.background?.promise.then(() => wake.abort(), () => wake.abort());
+        // Until its verdict is dealt with, the background analysis ending wakes the watch at once.
+        const wakeOnBackground = this.background && !this.backgroundHandled ? [this.backgroundSettled.signal] : [];
+        const signal = AbortSignal.any([...wakeOnBackground, this.context.signal]);
         await this.clock.sleep(Math.min(this.inputs.pollIntervalMs, Math.max(0, this.deadline - this.clock.now())), signal).catch(() => { });
-        wake.abort();
     }
     progress(state) {
         const count = this.plan.steps.length;
@@ -1025,14 +1067,22 @@ class RolloutRun {
         const now = this.clock.now();
         const index = Math.min(state.currentStepIndex ?? this.steps.length, this.steps.length);
         for (const record of this.steps) {
-            if (record.index < index && record.result === 'not reached')
-                record.result = 'done';
-            if (record.index < index && record.startedAt === undefined)
-                record.startedAt = now;
-            if (record.index < index && record.finishedAt === undefined)
-                record.finishedAt = now;
-            if (record.index < index && record.result === 'running')
-                record.result = 'done';
+            if (record.index >= index)
+                continue;
+            if (record.result === 'not reached' || record.result === 'running') {
+                const before = record.index < (this.firstIndex ?? 0);
+                if (record.kind === 'analysis' && !before && !this.gatesMeasured.has(record.index)) {
+                    record.result = 'skipped';
+                    record.note = 'promoted past outside canary-gate, not measured';
+                }
+                else {
+                    record.result = 'done';
+                    if (before)
+                        record.note = 'passed before this run began following the update';
+                }
+            }
+            record.startedAt ??= now;
+            record.finishedAt ??= now;
         }
         const current = this.steps[index];
         if (current && current.result === 'not reached') {
@@ -1063,18 +1113,31 @@ class RolloutRun {
     async runGate(index, gate, state) {
         const label = `step ${index + 1}/${this.plan.steps.length}`;
         const outcome = await this.measure(label, gate, state, index);
-        if (!outcome)
+        if (outcome === 'stopped')
             return 'stop';
+        if (outcome === 'moved')
+            return 'continue';
         this.analyses.push({ label, stepIndex: index, templates: gate.templates.map((t) => t.name), outcome });
         this.verdicts.push(outcome.verdict);
+        this.gatesMeasured.add(index);
         this.context.progress?.(this.result());
         const reasons = outcome.reasons.map((reason) => `${label}: ${reason}`);
         switch (outcome.verdict) {
-            case 'Successful':
+            case 'Successful': {
                 this.finishStep(index, 'passed');
+                // A background analysis that failed meanwhile wins over this step's pass.
+                if (this.background?.outcome && (await this.backgroundEnded(this.last ?? state)) === 'stop')
+                    return 'stop';
+                const now = await this.client.get();
+                this.last = now;
+                if (now.currentStepIndex !== index || now.currentPodHash !== state.currentPodHash || !pausedAtStep(now)) {
+                    this.log.warning(`${label}: the rollout moved on while the analysis ran (${describeState(now)}); not promoting`);
+                    return 'continue';
+                }
                 this.log.info(`${label} analysis Successful: promoting`);
-                await this.client.promote(false, await this.client.get());
+                await this.client.promote(false, now);
                 return 'continue';
+            }
             case 'Inconclusive':
                 this.finishStep(index, 'inconclusive');
                 this.reasons.push(...reasons);
@@ -1087,9 +1150,14 @@ class RolloutRun {
                 return 'stop';
         }
     }
+    onMeasurement = (metric, measurement, assessment) => {
+        if (!metric.dryRun && (assessment.phase === 'Failed' || assessment.phase === 'Error'))
+            this.failingMeasurementAt ??= measurement.finishedAt;
+    };
     /**
-     * Runs one analysis with the rollout watched alongside: if the rollout is aborted or degraded
-     * meanwhile, or the job is cancelled, the analysis stops. Undefined when it did not finish.
+     * Runs one analysis with the rollout watched alongside. It stops when the job is cancelled, the
+     * rollout is aborted or degraded, the background analysis fails ('stopped': the run is over), or
+     * the rollout moves past the step or to another revision ('moved': someone else acted).
      */
     async measure(label, gate, state, stepIndex) {
         const issues = new config_error/* IssueList */.o3();
@@ -1105,7 +1173,7 @@ class RolloutRun {
             if (stepIndex !== undefined)
                 this.finishStep(stepIndex, 'error');
             await this.onFailure(`${label}: the analysis could not start`, state);
-            return undefined;
+            return 'stopped';
         }
         const stop = new AbortController();
         (0,external_node_events_.setMaxListeners)(0, stop.signal);
@@ -1117,43 +1185,61 @@ class RolloutRun {
             label,
             deadline: this.deadline,
             signal: AbortSignal.any([stop.signal, this.context.signal]),
-            onMeasurement: (_metric, measurement, assessment) => {
-                if (assessment.phase === 'Failed' || assessment.phase === 'Error')
-                    this.failingMeasurementAt ??= measurement.finishedAt;
-            }
+            onMeasurement: this.onMeasurement
         });
         if (this.kubectl.dryRun)
             return running;
-        let settled;
-        void running.then((outcome) => (settled = outcome));
-        while (!settled) {
-            const wake = new AbortController();
-            void running.then(() => wake.abort(), () => wake.abort());
-            await this.clock.sleep(this.inputs.pollIntervalMs, AbortSignal.any([wake.signal, this.context.signal])).catch(() => { });
-            if (settled)
-                break;
-            if (this.context.signal.aborted) {
-                stop.abort();
-                this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running });
-                await this.cancelled();
-                return undefined;
-            }
-            const now = await this.client.get();
-            this.last = now;
-            if (now.abort || now.phase === 'Degraded') {
-                stop.abort();
-                this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running });
-                if (now.abort)
-                    await this.abortedElsewhere(now);
-                else {
-                    this.verdicts.push('Failed');
-                    this.reasons.push(`the controller degraded the rollout during ${label}'s analysis: ${now.message}`);
-                    await this.onFailure(this.reasons[this.reasons.length - 1], now);
+        const record = async () => {
+            stop.abort();
+            this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running });
+        };
+        const done = new AbortController();
+        running.then(() => done.abort(), () => done.abort());
+        try {
+            for (;;) {
+                const wake = this.background && !this.backgroundHandled ? [this.backgroundSettled.signal] : [];
+                await this.clock.sleep(this.inputs.pollIntervalMs, AbortSignal.any([done.signal, this.context.signal, ...wake])).catch(() => { });
+                if (done.signal.aborted)
+                    return await running;
+                if (this.context.signal.aborted) {
+                    await record();
+                    await this.cancelled();
+                    return 'stopped';
                 }
-                return undefined;
+                if (this.background?.outcome && !this.backgroundHandled && this.background.outcome.verdict !== 'Successful') {
+                    await record();
+                    if ((await this.backgroundEnded(this.last ?? state)) === 'stop')
+                        return 'stopped';
+                    return 'moved';
+                }
+                const now = await this.client.get();
+                this.last = now;
+                if (now.abort || now.phase === 'Degraded') {
+                    await record();
+                    if (now.abort)
+                        await this.abortedElsewhere(now);
+                    else {
+                        this.verdicts.push('Failed');
+                        this.reasons.push(`the controller degraded the rollout during ${label}'s analysis: ${now.message}`);
+                        await this.onFailure(this.reasons[this.reasons.length - 1], now);
+                    }
+                    return 'stopped';
+                }
+                if (now.currentPodHash !== state.currentPodHash || now.currentStepIndex !== state.currentStepIndex) {
+                    await record();
+                    const why = now.currentPodHash !== state.currentPodHash ? 'the rollout was moved to another revision' : 'the step was promoted outside canary-gate';
+                    this.log.warning(`${label}: ${why} while its analysis ran (${describeState(now)}); the analysis stops`);
+                    if (stepIndex !== undefined)
+                        this.finishStep(stepIndex, 'skipped', `${why} while its analysis ran`);
+                    return 'moved';
+                }
             }
         }
-        return settled;
+        finally {
+            // Whatever ends the wait (a kubectl failure included), the analysis and its Jobs stop with it.
+            stop.abort();
+            await running.catch(() => undefined);
+        }
     }
     startBackgroundIfDue(state) {
         const background = this.plan.background;
@@ -1176,14 +1262,15 @@ class RolloutRun {
                 log: this.log,
                 label: 'background',
                 deadline: this.deadline,
+                // Stopped because the rollout finished: judged on what it measured, as in Argo.
+                passOnStop: true,
                 signal: AbortSignal.any([stop.signal, this.context.signal]),
-                onMeasurement: (_metric, measurement, assessment) => {
-                    if (assessment.phase === 'Failed' || assessment.phase === 'Error')
-                        this.failingMeasurementAt ??= measurement.finishedAt;
-                }
+                onMeasurement: this.onMeasurement
             });
         })();
         this.background = { promise: run, stop };
+        const settled = () => this.backgroundSettled.abort();
+        run.then(settled, settled);
         run.then((outcome) => {
             if (this.background)
                 this.background.outcome = outcome;
@@ -1202,6 +1289,9 @@ class RolloutRun {
     }
     /** The background analysis ended while the rollout still runs: act on its verdict. */
     async backgroundEnded(state) {
+        if (this.backgroundHandled)
+            return 'continue';
+        this.backgroundHandled = true;
         const outcome = this.background.outcome;
         if (outcome.verdict === 'Successful')
             return 'continue';
@@ -1210,7 +1300,7 @@ class RolloutRun {
         this.reasons.push(...reasons);
         if (outcome.verdict === 'Inconclusive')
             return this.onInconclusive(reasons[0] ?? 'background analysis inconclusive', state.currentStepIndex ?? 0, true);
-        await this.onFailure(reasons[0] ?? `background analysis ${outcome.verdict}`, state, true);
+        await this.onFailure(reasons[0] ?? `background analysis ${outcome.verdict}`, state);
         return 'stop';
     }
     recordBackground() {
@@ -1232,12 +1322,10 @@ class RolloutRun {
         }
         this.recordBackground();
     }
-    async onFailure(reason, state, fromBackground = false) {
+    async onFailure(reason, state) {
         if (this.inputs.onFailure === 'abort')
             return this.abortNow(reason, state);
-        if (fromBackground)
-            await this.client.pause();
-        this.leavePaused(`on-failure is pause: the rollout is left paused for a human`);
+        await this.leavePaused(`on-failure is pause: the rollout is left paused for a human`, state);
     }
     async onInconclusive(reason, index, fromBackground = false) {
         switch (this.inputs.onInconclusive) {
@@ -1250,13 +1338,15 @@ class RolloutRun {
                     await this.client.promote(false, await this.client.get());
                 return 'continue';
             default:
-                if (fromBackground)
-                    await this.client.pause();
-                this.leavePaused('on-inconclusive is pause: the rollout is left paused for a human to promote or abort');
+                await this.leavePaused('on-inconclusive is pause: the rollout is left paused for a human to promote or abort', this.last ?? (await this.client.get()));
                 return 'stop';
         }
     }
-    leavePaused(why) {
+    /** Pauses the rollout (a user pause, as kubectl argo rollouts pause does) so nothing moves on without a human. */
+    async leavePaused(why, state) {
+        // Also at a gate's indefinite pause: a timed pause or a background failure would otherwise run on.
+        if (!state.paused)
+            await this.client.pause();
         this.outcome = 'paused';
         const c = this.client.commands();
         this.log.notice(`${why}. To go on: ${c.promote} (or this workflow with command: promote). To roll back: ${c.abort} (or command: abort).`);
@@ -1294,22 +1384,40 @@ class RolloutRun {
     async promoted(state) {
         await this.stopBackground();
         this.outcome = 'promoted';
-        for (const step of this.steps)
-            if (step.result === 'running' || step.result === 'not reached')
+        const first = this.firstIndex ?? 0;
+        // Analysis steps this run watched but never measured were passed by someone else (promote --full, a
+        // manual promote): the canary is stable, but canary-gate cannot call that a pass.
+        const unmeasured = this.plan.steps.flatMap((step, index) => (step.kind === 'analysis' && index >= first && !this.gatesMeasured.has(index) ? [index] : []));
+        for (const step of this.steps) {
+            if (step.result !== 'running' && step.result !== 'not reached')
+                continue;
+            if (unmeasured.includes(step.index))
+                this.finishStep(step.index, 'skipped', 'promoted past outside canary-gate, not measured');
+            else if (step.index < first)
+                this.finishStep(step.index, 'done', 'passed before this run began following the update');
+            else
                 this.finishStep(step.index, 'done');
+        }
         this.log.info(`rollout ${this.client.name} promoted: ${describeState(state)}`);
-        this.reasons.push(`the canary went through all ${this.plan.steps.length} steps and is now stable`);
+        if (unmeasured.length) {
+            this.verdicts.push('Inconclusive');
+            this.reasons.push(`the rollout became stable, but the analysis of step${unmeasured.length > 1 ? 's' : ''} ${unmeasured.map((i) => `${i + 1}/${this.plan.steps.length}`).join(', ')} never ran: it was promoted past outside canary-gate`);
+        }
+        else
+            this.reasons.push(`the canary went through all ${this.plan.steps.length} steps and is now stable`);
+        if (first > 0)
+            this.notes.push(`this run began following the update at step ${first + 1}; the steps before it had passed already`);
     }
     async timedOut() {
         const reason = `the run did not finish within the timeout (${(0,duration/* formatDuration */.a)(this.inputs.timeoutMs)})`;
         this.verdicts.push('Error');
         this.reasons.push(reason);
-        await this.onFailure(reason, await this.client.get());
+        await this.onFailure(reason, this.last ?? (await this.client.get()));
     }
     async cancelled() {
         this.verdicts.push('Inconclusive');
         this.reasons.unshift('the workflow was cancelled');
-        if (this.inputs.abortOnCancel && this.started && this.last && !this.last.abort) {
+        if (this.inputs.abortOnCancel && (this.started || this.driving) && this.last && !this.last.abort) {
             // The runner gives a cancelled step a few seconds: abort, confirm briefly, report.
             const { record } = await abortAndConfirm(this.client, this.last, 'the workflow was cancelled (abort-on-cancel)', {
                 clock: this.clock,
@@ -1320,7 +1428,7 @@ class RolloutRun {
             this.abort = record;
             this.outcome = 'aborted';
         }
-        else if (this.started) {
+        else if (this.started || this.driving) {
             this.notes.push('abort-on-cancel is false: the rollout was left as it was');
         }
     }
@@ -1337,8 +1445,16 @@ class RolloutRun {
                 continue;
             }
             const outcome = await this.measure(`step ${index + 1}/${this.plan.steps.length}`, step.gate, state, index);
-            if (!outcome)
+            if (typeof outcome === 'string')
                 return;
+            if (outcome.metrics.every((m) => m.spec.dryRun)) {
+                // Job metrics do not run in a dry run: nothing was measured, so nothing can pass.
+                this.analyses.push({ label: `step ${index + 1}/${this.plan.steps.length}`, stepIndex: index, templates: step.gate.templates.map((t) => t.name), outcome });
+                this.verdicts.push('Inconclusive');
+                this.finishStep(index, 'skipped', 'dry run: its metrics are Jobs, which a dry run does not create');
+                this.reasons.push(`step ${index + 1}: not measured in a dry run (job metrics), so the dry run cannot say it would pass`);
+                continue;
+            }
             this.analyses.push({ label: `step ${index + 1}/${this.plan.steps.length}`, stepIndex: index, templates: step.gate.templates.map((t) => t.name), outcome });
             this.verdicts.push(outcome.verdict);
             if (outcome.verdict === 'Successful') {
@@ -1356,16 +1472,16 @@ class RolloutRun {
         }
     }
     result() {
-        const verdict = this.verdicts.length ? verdictOf(this.verdicts) : 'Successful';
+        const verdict = this.verdicts.length ? (0,run/* verdictOf */.Vj)((0,run/* worstPhase */.V7)(this.verdicts)) : 'Successful';
         const c = this.client.commands();
-        const nextSteps = this.outcome === 'paused' ? [c.promote, c.abort] : this.outcome === 'aborted' ? [c.retry, c.status] : [c.status];
+        const nextSteps = this.outcome === 'paused' ? [c.promote, c.abort] : this.outcome === 'aborted' || this.abortedBefore ? [c.retry, c.status] : [c.status];
         const last = this.last;
         return {
             command: 'run',
             verdict,
             outcome: this.outcome,
             // Copies: a snapshot handed to the check is rendered later, while the run goes on.
-            reasons: this.reasons.length ? [...this.reasons] : verdict === 'Successful' ? ['every analysis passed'] : [],
+            reasons: this.reasons.length ? [...this.reasons] : verdict === 'Successful' && this.analyses.length ? ['every analysis passed'] : [],
             startedAt: this.startedAt,
             finishedAt: this.clock.now(),
             analyses: [...this.analyses],

@@ -210,7 +210,9 @@ function headlineText(result) {
             return `${result.verdict} — rollout ${name} aborted${where}${weights}`;
         }
         case 'promoted':
-            return `${result.verdict} — rollout ${name} promoted through all ${count} steps`;
+            return result.verdict === 'Successful'
+                ? `${result.verdict} — rollout ${name} promoted through all ${count} steps`
+                : `${result.verdict} — rollout ${name} became stable, but not every analysis step was measured`;
         case 'paused':
             return `${result.verdict} — rollout ${name} paused${where} for a human, canary at ${at?.weight ?? '?'}%`;
         default:

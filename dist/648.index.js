@@ -239,6 +239,9 @@ class Publisher {
         this.secrets = secrets;
         this.log = log;
         this.connectTo = connectTo;
+        if (context.pullRequest?.fork) {
+            log.notice('this pull request comes from a fork: its token is read-only, so the comment and the check will likely be refused; the job summary has the report');
+        }
     }
     get repo() {
         return this.context.owner && this.context.repo ? { owner: this.context.owner, repo: this.context.repo } : undefined;
@@ -281,25 +284,29 @@ class Publisher {
         if (!first && (key === this.lastProgress.key || now - this.lastProgress.at < PROGRESS_EVERY_MS))
             return;
         this.lastProgress = { at: now, key };
-        void renderer().then(({ progressTitle, renderReport }) => {
+        void renderer()
+            .then(({ progressTitle, renderReport }) => {
             if (this.finished)
                 return;
-            const summary = this.secrets.redact(renderReport(snapshot, { context: this.context }));
-            const title = this.secrets.redact(progressTitle(snapshot));
+            const safe = this.secrets.redactDeep(snapshot);
+            const summary = this.secrets.redact(renderReport(safe, { context: this.context }));
+            const title = this.secrets.redact(progressTitle(safe));
             if (first)
                 this.ensureCheck(title, summary);
             else
                 void this.enqueue('check update', async () => this.check?.update(title, summary));
-        });
+        })
+            .catch((error) => this.log.warning(`check update skipped: ${error.message}`));
     }
-    /** Completes the check and writes the sticky comment. */
+    /** Completes the check and writes the sticky comment (`result` already redacted by finish). */
     async finish(result) {
         this.finished = true;
         const { headlineText, renderReport } = await renderer();
-        const headline = headlineText(result);
+        const safe = this.secrets.redactDeep(result);
+        const headline = headlineText(safe);
         const title = this.secrets.redact(result.verdict === 'Inconclusive' ? `Needs a human: ${headline}` : headline);
         if (!this.checkOff) {
-            const summary = this.secrets.redact(renderReport(result, { context: this.context }));
+            const summary = this.secrets.redact(renderReport(safe, { context: this.context }));
             this.ensureCheck(title, summary);
             void this.enqueue('check', async () => {
                 await this.check?.complete(result.verdict, title, summary);
@@ -308,7 +315,7 @@ class Publisher {
             });
         }
         if (this.settings.comment && this.settings.command !== 'status')
-            await this.comment(result);
+            await this.comment(safe);
         await this.queue;
     }
     async comment(result) {

@@ -74,7 +74,11 @@ function githubReporting(inputs: Inputs, secrets: Secrets, log: Logger): { progr
   // requests leave before that, since GitHub reporting is never on the gate's critical path.
   const later = (): Promise<Publisher> => new Promise((resolve) => setTimeout(resolve, 100)).then(get)
   return {
-    progress: (snapshot) => void (publisher ? get() : later()).then((p) => p.progress(snapshot)),
+    progress: (snapshot) =>
+      void (publisher ? get() : later()).then(
+        (p) => p.progress(snapshot),
+        (error: unknown) => log.warning(`GitHub reporting is unavailable: ${(error as Error).message}`)
+      ),
     finish: async (result) => (await get()).finish(result)
   }
 }
@@ -92,7 +96,8 @@ async function publish(result: GateResult, runner: Runner, secrets: Secrets, log
   runner.setOutput('report', file)
   runner.setOutput('next-steps', secrets.redact((result.nextSteps ?? []).join('\n')))
   const { renderReport } = await import('./report/render.js')
-  const markdown = secrets.redact(renderReport(result, { context: readRunContext() }))
+  // Redacted before rendering too: escaping could otherwise turn a secret into text redact() misses.
+  const markdown = secrets.redact(renderReport(secrets.redactDeep(result), { context: readRunContext() }))
   try {
     if (!runner.appendSummary(markdown)) log.info(markdown)
   } catch (error) {
@@ -135,7 +140,7 @@ export async function run(runner: Runner = githubRunner()): Promise<void> {
   }
   await publish(result, runner, secrets, log)
   // The comment and the check never decide the exit code: their failures are warnings.
-  await github?.finish(result)
+  await github?.finish(result).catch((error: unknown) => log.warning(`the PR comment and the check were skipped: ${(error as Error).message}`))
   if (result.verdict !== 'Successful') {
     runner.setFailed(secrets.redact(`canary-gate: ${result.verdict}${result.reasons.length ? ` — ${result.reasons[0]}` : ''}`))
   }

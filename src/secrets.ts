@@ -5,7 +5,8 @@
 export const REDACTED = '***'
 
 /** Header names and arg names whose values are treated as secrets. */
-export const SECRET_NAME = /(authorization|token|secret|password|passwd|api[-_]?key|apikey|cookie|credential|private[-_]?key|signature)/i
+export const SECRET_NAME =
+  /(authorization|(^|[^a-z])auth($|[^a-z])|token|secret|passw(or)?d|(^|[^a-z])pass($|[^a-z])|pwd|api[-_]?key|apikey|app[-_]?key|access[-_]?key|private[-_]?key|license|cookie|credential|signature|session)/i
 
 export class Secrets {
   private readonly values = new Set<string>()

@@ -201,6 +201,83 @@ describe('background analysis and cancellation during a measurement', () => {
   })
 })
 
+describe('what others do to the rollout, and what the gate will not do', () => {
+  it('does not restart an aborted canary when re-run with the same image: Error, retry named', async () => {
+    cluster = await startCluster()
+    cluster.kube.setJobBehavior(seedJobs(() => 2.68))
+    const first = await cluster.run({ inputs: deployInputs() })
+    expect(first.outputs.outcome).toBe('aborted')
+    const writesBefore = cluster.kube.requests.filter((r) => r.method !== 'GET').length
+    const again = await cluster.run({ inputs: deployInputs() })
+    expect(again.outputs).toMatchObject({ verdict: 'Error', outcome: 'none' })
+    expect(again.summary).toMatch(/is aborted .*canary-gate does not restart an aborted canary on its own: run command retry/)
+    expect(again.outputs['next-steps']).toContain('kubectl argo rollouts retry rollout vote -n voting01-qa')
+    expect(cluster.kube.requests.filter((r) => r.method !== 'GET').length).toBe(writesBefore)
+  })
+
+  it('does not call a canary good when someone promoted it past an analysis the gate never finished', async () => {
+    cluster = await startCluster()
+    cluster.kube.setJobBehavior(() => ({ exitCode: 0, log: 'healthy', durationMs: 20 * 60_000 }))
+    const { execFile } = await import('node:child_process')
+    let promoted = false
+    const run = await cluster.run({
+      inputs: deployInputs(),
+      onOutput: (text) => {
+        if (promoted || !/job vote-http-health-[\w-]+ created/.test(text)) return
+        promoted = true
+        execFile('kubectl', ['patch', 'rollout', 'vote', '-n', NAMESPACE, '--subresource=status', '--type=merge', '-p', '{"status":{"promoteFull":true}}'], { env: { ...process.env, ...cluster!.kube.env } }, () => {})
+      }
+    })
+    expect(promoted).toBe(true)
+    expect(run.outputs).toMatchObject({ verdict: 'Inconclusive', outcome: 'promoted' })
+    expect(run.summary).toMatch(/the analysis of steps 3\/9, 6\/9, 9\/9 never ran: it was promoted past outside canary-gate/)
+    expect(run.stdout).toMatch(/the step was promoted outside canary-gate while its analysis ran/)
+    // the Job of the interrupted analysis was cleaned up
+    const created = cluster.kube.requests.filter((r) => r.method === 'POST' && r.path.includes('/jobs')).length
+    const deleted = cluster.kube.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/jobs/')).length
+    expect(deleted).toBe(created)
+  })
+
+  it('stops a step analysis and aborts when the background analysis fails meanwhile', async () => {
+    const { startSeedMetrics } = await import('../../emulators/seed-metrics/server.js')
+    const metrics = await startSeedMetrics({ apps: { 'voting01-vote-qa': { errorRate: 2.68 } } })
+    try {
+      const rollout = await seedRollout()
+      const canary = (rollout.spec as { strategy: { canary: Record<string, unknown> } }).strategy.canary
+      // from the health-check step on, so it fails while that step's analysis runs
+      canary.analysis = { templates: [{ templateName: 'voting01-error-rate-web' }], startingStep: 2, args: [{ name: 'app-name', value: 'voting01-vote-qa' }] }
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'cg-bg-gate-'))
+      const { stringify } = await import('yaml')
+      await (await import('node:fs/promises')).writeFile(path.join(dir, 'rollout.yaml'), stringify(rollout))
+      cluster = await startCluster({ rollout })
+      // the health check takes 20 minutes: the background analysis fails long before
+      cluster.kube.setJobBehavior(() => ({ exitCode: 0, log: 'healthy', durationMs: 20 * 60_000 }))
+      const run = await cluster.run({
+        inputs: deployInputs({
+          plan: `${dir}/rollout.yaml examples/voting01/health-check.yaml examples/voting01/analysis-template.yaml examples/voting01/error-rate-web.yaml`,
+          args: `metrics-url=${metrics.url}`
+        })
+      })
+      const report = run.report as unknown as ReportShape
+      expect(run.outputs).toMatchObject({ verdict: 'Failed', outcome: 'aborted' })
+      expect(report.analyses.map((a) => a.label)).toEqual(['step 3/9', 'background'])
+      expect(cluster.kube.events.some((e) => e.weight === 50)).toBe(false)
+    } finally {
+      await metrics.close()
+    }
+  })
+
+  it('with on-failure pause, leaves the failed canary paused by a user pause', async () => {
+    cluster = await startCluster()
+    cluster.kube.setJobBehavior(seedJobs(() => 2.68))
+    const run = await cluster.run({ inputs: deployInputs({ 'on-failure': 'pause' }) })
+    expect(run.outputs).toMatchObject({ verdict: 'Failed', outcome: 'paused' })
+    const live = cluster.kube.getRollout(NAMESPACE, 'vote') as { spec: { paused?: boolean } }
+    expect(live.spec.paused).toBe(true)
+    expect(rolloutOf(cluster.kube)).toMatchObject({ abort: undefined, weight: 50 })
+  })
+})
+
 describe('following, timing out, choosing a context', () => {
   it('follows an update already in progress when no image is given', async () => {
     cluster = await startCluster()

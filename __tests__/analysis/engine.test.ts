@@ -122,7 +122,7 @@ describe('runAnalysis', () => {
     expect(provider.calls).toHaveLength(3)
   })
 
-  it('stops when its signal aborts; an indefinite metric with good measurements is then Successful', async () => {
+  it('stops when its signal aborts: Inconclusive, or with passOnStop (a background analysis) judged on what it measured', async () => {
     const clock = new VirtualClock()
     const stop = new AbortController()
     const provider: Provider = {
@@ -134,8 +134,22 @@ describe('runAnalysis', () => {
     const { result, start } = run([metric({ count: undefined, intervalMs: 60_000, success: 'result < 1' })], { 'error-rate': provider }, { clock, signal: stop.signal })
     const outcome = await result
     expect(outcome.ending).toBe('stopped')
-    expect(outcome.verdict).toBe('Successful')
+    expect(outcome.verdict).toBe('Inconclusive')
+    expect(outcome.reasons[0]).toBe('the analysis was stopped before it finished')
     expect(outcome.metrics[0].tally.count).toBe(2)
+
+    const background = new AbortController()
+    let calls = 0
+    const judged = await runAnalysis({
+      metrics: [metric({ count: undefined, intervalMs: 60_000, success: 'result < 1' })],
+      // the rollout finishes while the third measurement is under way
+      providerFor: () => ({ measure: async () => (++calls === 3 && background.abort(), 0.1) }),
+      clock: new VirtualClock(),
+      log: memoryLogger(),
+      signal: background.signal,
+      passOnStop: true
+    })
+    expect(judged.verdict).toBe('Successful')
   })
 
   it('turns a provider bug into an Error measurement, not a crash or a pass', async () => {

@@ -123,3 +123,16 @@ describe('rollout changes without the plugin: the patches the plugin issues', ()
     expect(() => new RolloutClient(new Kubectl({ log: memoryLogger(), clock: new VirtualClock() }), '--all', 'qa', memoryLogger())).toThrow(/not a valid Kubernetes name/)
   })
 })
+
+describe('reading a rollout', () => {
+  it('takes the canary weight from the status, or without traffic routing from the last setWeight passed', () => {
+    expect(rollout({}).canaryWeight).toBe(20)
+    const replicaBased = (status: Record<string, unknown>) =>
+      parseRollout({ metadata: { name: 'vote' }, spec: { strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] } } }, status })
+    expect(replicaBased({ currentStepIndex: 0 }).canaryWeight).toBe(0)
+    expect(replicaBased({ currentStepIndex: 1 }).canaryWeight).toBe(20)
+    expect(replicaBased({ currentStepIndex: 3 }).canaryWeight).toBe(50)
+    expect(replicaBased({ currentStepIndex: 3, abort: true }).canaryWeight).toBe(0)
+    expect(replicaBased({ currentStepIndex: 4 }).canaryWeight).toBe(0)
+  })
+})

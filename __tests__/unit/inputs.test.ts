@@ -65,6 +65,12 @@ describe('inputs', () => {
     expect(problems({ command: 'run', rollout: 'vote', image: 'registry.example.com/vote:1' })).toEqual(['input "image": expected container=image:tag'])
   })
 
+  it('masks credentials among prometheus-headers, not a tenant header', () => {
+    const secrets = new Secrets()
+    read({ command: 'analyze', 'prometheus-headers': 'X-Scope-OrgID: prod\nX-Api-Key: k-123456789' }, secrets)
+    expect(secrets.redact('voting01-prod k-123456789')).toBe('voting01-prod ***')
+  })
+
   it('registers secrets before anything else, including header values with and without their scheme', () => {
     const secrets = new Secrets()
     read({ command: 'analyze', 'newrelic-api-key': 'NRAK-1234567890', 'github-token': 'ghs_abcdef123456', 'prometheus-headers': 'Authorization: Bearer tok-123456' }, secrets)

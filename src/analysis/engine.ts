@@ -26,6 +26,11 @@ export interface AnalysisOptions {
   deadline?: number
   /** Prefix for log lines, e.g. `step 6/9`. */
   label?: string
+  /**
+   * Whether a run stopped from outside may still pass on what it measured (a background analysis
+   * when the rollout finishes, as in Argo). Otherwise a stopped run is at best Inconclusive.
+   */
+  passOnStop?: boolean
   /** Called after every measurement, before the next decision. */
   onMeasurement?: (metric: MetricSpec, measurement: Measurement, assessment: MetricAssessment) => void
 }
@@ -165,6 +170,10 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
   const run = assessRun(outcomes)
   let verdict = verdictOf(run.phase)
   const reasons = [...run.reasons]
+  if (ending === 'stopped' && verdict === 'Successful' && !options.passOnStop) {
+    verdict = 'Inconclusive'
+    reasons.unshift('the analysis was stopped before it finished')
+  }
   if (ending === 'timeout' && verdict !== 'Failed') {
     verdict = 'Error'
     reasons.unshift(`the analysis did not reach a verdict before the timeout (${formatDuration(clock.now() - startedAt)} in)`)

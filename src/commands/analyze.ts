@@ -75,12 +75,10 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
     notes: metrics.map((m) => `${m.name}: ${m.provider.kind} ${m.query.replace(/\s+/g, ' ')} (${m.count} measurement${m.count === 1 ? '' : 's'})`)
   })
   const outcome = await running
-  const cancelled = context.signal.aborted
-  const verdict = cancelled && outcome.verdict === 'Successful' ? 'Inconclusive' : outcome.verdict
-  const reasons = cancelled ? ['the workflow was cancelled before the analysis finished', ...outcome.reasons] : outcome.reasons
+  const reasons = context.signal.aborted ? ['the workflow was cancelled before the analysis finished', ...outcome.reasons] : outcome.reasons
   return {
     command: 'analyze',
-    verdict,
+    verdict: outcome.verdict,
     outcome: 'none',
     reasons,
     startedAt,

@@ -3,7 +3,7 @@
 // then promotes, or aborts the moment the analysis fails, and waits until the rollout reports it.
 import { setMaxListeners } from 'node:events'
 import { runAnalysis } from '../analysis/engine.js'
-import { worstPhase } from '../analysis/run.js'
+import { verdictOf, worstPhase } from '../analysis/run.js'
 import type { AnalysisOutcome, MetricSpec, Verdict } from '../analysis/types.js'
 import { IssueList } from '../config-error.js'
 import { clusterArgs, deferredArgs } from '../kube/args.js'
@@ -29,10 +29,6 @@ const HEARTBEAT_MS = 30_000
 
 type Decision = 'continue' | 'stop'
 
-function verdictOf(verdicts: Verdict[]): Verdict {
-  const phase = worstPhase(verdicts)
-  return phase === 'Running' || phase === 'Pending' ? 'Inconclusive' : phase
-}
 
 /** The plan, checked whole before the cluster is touched. */
 async function loadPlan(context: CommandContext): Promise<RolloutPlan> {
@@ -85,7 +81,9 @@ class RolloutRun {
   private readonly reasons: string[] = []
   private readonly notes: string[] = []
   private readonly verdicts: Verdict[] = []
+  /** Analysis steps whose analysis started, and those whose analysis reached a verdict. */
   private readonly gatesDone = new Set<number>()
+  private readonly gatesMeasured = new Set<number>()
   private readonly kubectl: Kubectl
   private readonly client: RolloutClient
   private readonly providerFor: (metric: MetricSpec) => Provider
@@ -93,6 +91,13 @@ class RolloutRun {
   private readonly deadline: number
   private outcome: Outcome = 'none'
   private started = false
+  /** The run got as far as watching an update: it is driving this rollout. */
+  private driving = false
+  /** The step the rollout was at when this run began watching it. */
+  private firstIndex?: number
+  private backgroundHandled = false
+  /** Aborts when the background analysis ends, to wake the waits. */
+  private readonly backgroundSettled = new AbortController()
   private before?: string
   private last?: RolloutState
   private abort?: AbortRecord
@@ -102,6 +107,7 @@ class RolloutRun {
   private lastLog = { text: '', at: 0 }
   private background?: { promise: Promise<AnalysisOutcome>; stop: AbortController; outcome?: AnalysisOutcome }
   private stepsDiff?: string[]
+  private abortedBefore = false
 
   constructor(
     private readonly context: CommandContext,
@@ -114,7 +120,7 @@ class RolloutRun {
     this.client = new RolloutClient(this.kubectl, inputs.rollout!, inputs.namespace, log)
     const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`
     const job: Provider = inputs.dryRun
-      ? { measure: async () => Promise.reject(new MeasurementError('dry-run: the Job was not created')) }
+      ? { measure: async () => Promise.reject(new MeasurementError('dry-run: the Job was not created', { permanent: true })) }
       : new JobProvider({ kubectl: this.kubectl, namespace: inputs.namespace, rollout: inputs.rollout!, runId })
     this.providerFor = createProviders({
       clock,
@@ -150,6 +156,13 @@ class RolloutRun {
       if (!(error instanceof KubectlError)) throw error
       this.verdicts.push('Error')
       this.reasons.unshift(error.notFound && !this.last ? `rollout ${this.client.name} was not found in namespace ${this.client.namespace} (${error.message})` : error.message)
+      // The gate lost the cluster mid-run: it still owes the rollout its on-failure.
+      if (this.driving && this.last && !this.last.abort && this.outcome === 'none') {
+        await this.onFailure(`kubectl failed: ${error.message}`, this.last).catch((again: unknown) => {
+          this.log.warning(`on-failure could not be applied either: ${(again as Error).message}`)
+          this.notes.push(`on-failure (${this.inputs.onFailure}) could not be applied: ${(again as Error).message}`)
+        })
+      }
     } finally {
       await this.stopBackground()
     }
@@ -164,6 +177,25 @@ class RolloutRun {
     this.before = describeState(state)
     log.info(`rollout ${this.client.name} in ${this.client.namespace}: ${this.before}`)
     this.context.progress?.(this.result())
+
+    // Refusals first, so a bad input changes nothing in the cluster.
+    const container = inputs.image ? state.containers.find((c) => c.name === inputs.image!.container) : undefined
+    if (inputs.image && !container) {
+      this.verdicts.push('Error')
+      this.reasons.push(`rollout ${this.client.name} has no container "${inputs.image.container}" (it has: ${state.containers.map((c) => c.name).join(', ')})`)
+      return
+    }
+    const newImage = Boolean(inputs.image && container!.image !== inputs.image.image)
+    if (state.abort && !newImage) {
+      // An aborted canary is not restarted behind anyone's back: that is what retry is for.
+      this.verdicts.push('Error')
+      this.reasons.push(
+        `rollout ${this.client.name} is aborted (${state.message || 'no message'}); canary-gate does not restart an aborted canary on its own: run command retry to try the same revision again, or deploy a new image`
+      )
+      this.outcome = 'none'
+      this.abortedBefore = true
+      return
+    }
 
     if (!sameJson(state.steps, this.plan.liveSteps)) {
       const diff = stepsDiff(state.steps, this.plan.liveSteps)
@@ -184,14 +216,8 @@ class RolloutRun {
 
     const revisionBefore = state.currentPodHash
     if (inputs.image) {
-      const container = state.containers.find((c) => c.name === inputs.image!.container)
-      if (!container) {
-        this.verdicts.push('Error')
-        this.reasons.push(`rollout ${this.client.name} has no container "${inputs.image.container}" (it has: ${state.containers.map((c) => c.name).join(', ')})`)
-        return
-      }
-      if (container.image !== inputs.image.image) {
-        log.info(`starting the canary: ${inputs.image.container} ${container.image ?? '?'} → ${inputs.image.image}`)
+      if (newImage) {
+        log.info(`starting the canary: ${inputs.image.container} ${container!.image ?? '?'} → ${inputs.image.image}`)
         await this.client.setImage(inputs.image.container, inputs.image.image, state)
         this.started = true
       } else if (!inProgress(state)) {
@@ -205,6 +231,7 @@ class RolloutRun {
 
     this.watchStartedAt = this.clock.now()
     this.callsBeforeWatch = this.kubectl.calls
+    this.driving = true
     let waitingForRevision = this.started
     for (;;) {
       if (this.context.signal.aborted) return this.cancelled()
@@ -220,6 +247,7 @@ class RolloutRun {
           continue
         }
       }
+      this.firstIndex ??= state.currentStepIndex ?? 0
       this.track(state)
       if (state.abort) return this.abortedElsewhere(state)
       if (state.phase === 'Degraded') {
@@ -245,11 +273,10 @@ class RolloutRun {
 
   /** Sleeps one poll interval, or less if the background analysis ends or the job is cancelled. */
   private async nap(): Promise<void> {
-    const wake = new AbortController()
-    const signal = AbortSignal.any([wake.signal, this.context.signal])
-    void this.background?.promise.then(() => wake.abort(), () => wake.abort())
+    // Until its verdict is dealt with, the background analysis ending wakes the watch at once.
+    const wakeOnBackground = this.background && !this.backgroundHandled ? [this.backgroundSettled.signal] : []
+    const signal = AbortSignal.any([...wakeOnBackground, this.context.signal])
     await this.clock.sleep(Math.min(this.inputs.pollIntervalMs, Math.max(0, this.deadline - this.clock.now())), signal).catch(() => {})
-    wake.abort()
   }
 
   private progress(state: RolloutState): string {
@@ -273,10 +300,19 @@ class RolloutRun {
     const now = this.clock.now()
     const index = Math.min(state.currentStepIndex ?? this.steps.length, this.steps.length)
     for (const record of this.steps) {
-      if (record.index < index && record.result === 'not reached') record.result = 'done'
-      if (record.index < index && record.startedAt === undefined) record.startedAt = now
-      if (record.index < index && record.finishedAt === undefined) record.finishedAt = now
-      if (record.index < index && record.result === 'running') record.result = 'done'
+      if (record.index >= index) continue
+      if (record.result === 'not reached' || record.result === 'running') {
+        const before = record.index < (this.firstIndex ?? 0)
+        if (record.kind === 'analysis' && !before && !this.gatesMeasured.has(record.index)) {
+          record.result = 'skipped'
+          record.note = 'promoted past outside canary-gate, not measured'
+        } else {
+          record.result = 'done'
+          if (before) record.note = 'passed before this run began following the update'
+        }
+      }
+      record.startedAt ??= now
+      record.finishedAt ??= now
     }
     const current = this.steps[index]
     if (current && current.result === 'not reached') {
@@ -306,17 +342,28 @@ class RolloutRun {
   private async runGate(index: number, gate: AnalysisGate, state: RolloutState): Promise<Decision> {
     const label = `step ${index + 1}/${this.plan.steps.length}`
     const outcome = await this.measure(label, gate, state, index)
-    if (!outcome) return 'stop'
+    if (outcome === 'stopped') return 'stop'
+    if (outcome === 'moved') return 'continue'
     this.analyses.push({ label, stepIndex: index, templates: gate.templates.map((t) => t.name), outcome })
     this.verdicts.push(outcome.verdict)
+    this.gatesMeasured.add(index)
     this.context.progress?.(this.result())
     const reasons = outcome.reasons.map((reason) => `${label}: ${reason}`)
     switch (outcome.verdict) {
-      case 'Successful':
+      case 'Successful': {
         this.finishStep(index, 'passed')
+        // A background analysis that failed meanwhile wins over this step's pass.
+        if (this.background?.outcome && (await this.backgroundEnded(this.last ?? state)) === 'stop') return 'stop'
+        const now = await this.client.get()
+        this.last = now
+        if (now.currentStepIndex !== index || now.currentPodHash !== state.currentPodHash || !pausedAtStep(now)) {
+          this.log.warning(`${label}: the rollout moved on while the analysis ran (${describeState(now)}); not promoting`)
+          return 'continue'
+        }
         this.log.info(`${label} analysis Successful: promoting`)
-        await this.client.promote(false, await this.client.get())
+        await this.client.promote(false, now)
         return 'continue'
+      }
       case 'Inconclusive':
         this.finishStep(index, 'inconclusive')
         this.reasons.push(...reasons)
@@ -330,11 +377,16 @@ class RolloutRun {
     }
   }
 
+  private onMeasurement = (metric: MetricSpec, measurement: { finishedAt: number }, assessment: { phase: string }): void => {
+    if (!metric.dryRun && (assessment.phase === 'Failed' || assessment.phase === 'Error')) this.failingMeasurementAt ??= measurement.finishedAt
+  }
+
   /**
-   * Runs one analysis with the rollout watched alongside: if the rollout is aborted or degraded
-   * meanwhile, or the job is cancelled, the analysis stops. Undefined when it did not finish.
+   * Runs one analysis with the rollout watched alongside. It stops when the job is cancelled, the
+   * rollout is aborted or degraded, the background analysis fails ('stopped': the run is over), or
+   * the rollout moves past the step or to another revision ('moved': someone else acted).
    */
-  private async measure(label: string, gate: AnalysisGate, state: RolloutState, stepIndex?: number): Promise<AnalysisOutcome | undefined> {
+  private async measure(label: string, gate: AnalysisGate, state: RolloutState, stepIndex?: number): Promise<AnalysisOutcome | 'stopped' | 'moved'> {
     const issues = new IssueList()
     const resolver = await clusterArgs(gate.templates, gate.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets })
     const metrics = gateMetrics(this.context, this.plan, gate, resolver, issues)
@@ -344,7 +396,7 @@ class RolloutRun {
       this.reasons.push(...issues.issues.map((issue) => `${label}: ${[issue.where, issue.subject, issue.field, issue.message].filter(Boolean).join(': ')}`))
       if (stepIndex !== undefined) this.finishStep(stepIndex, 'error')
       await this.onFailure(`${label}: the analysis could not start`, state)
-      return undefined
+      return 'stopped'
     }
     const stop = new AbortController()
     setMaxListeners(0, stop.signal)
@@ -356,39 +408,55 @@ class RolloutRun {
       label,
       deadline: this.deadline,
       signal: AbortSignal.any([stop.signal, this.context.signal]),
-      onMeasurement: (_metric, measurement, assessment) => {
-        if (assessment.phase === 'Failed' || assessment.phase === 'Error') this.failingMeasurementAt ??= measurement.finishedAt
-      }
+      onMeasurement: this.onMeasurement
     })
     if (this.kubectl.dryRun) return running
-    let settled: AnalysisOutcome | undefined
-    void running.then((outcome) => (settled = outcome))
-    while (!settled) {
-      const wake = new AbortController()
-      void running.then(() => wake.abort(), () => wake.abort())
-      await this.clock.sleep(this.inputs.pollIntervalMs, AbortSignal.any([wake.signal, this.context.signal])).catch(() => {})
-      if (settled) break
-      if (this.context.signal.aborted) {
-        stop.abort()
-        this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running })
-        await this.cancelled()
-        return undefined
-      }
-      const now = await this.client.get()
-      this.last = now
-      if (now.abort || now.phase === 'Degraded') {
-        stop.abort()
-        this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running })
-        if (now.abort) await this.abortedElsewhere(now)
-        else {
-          this.verdicts.push('Failed')
-          this.reasons.push(`the controller degraded the rollout during ${label}'s analysis: ${now.message}`)
-          await this.onFailure(this.reasons[this.reasons.length - 1], now)
-        }
-        return undefined
-      }
+    const record = async (): Promise<void> => {
+      stop.abort()
+      this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running })
     }
-    return settled
+    const done = new AbortController()
+    running.then(() => done.abort(), () => done.abort())
+    try {
+      for (;;) {
+        const wake = this.background && !this.backgroundHandled ? [this.backgroundSettled.signal] : []
+        await this.clock.sleep(this.inputs.pollIntervalMs, AbortSignal.any([done.signal, this.context.signal, ...wake])).catch(() => {})
+        if (done.signal.aborted) return await running
+        if (this.context.signal.aborted) {
+          await record()
+          await this.cancelled()
+          return 'stopped'
+        }
+        if (this.background?.outcome && !this.backgroundHandled && this.background.outcome.verdict !== 'Successful') {
+          await record()
+          if ((await this.backgroundEnded(this.last ?? state)) === 'stop') return 'stopped'
+          return 'moved'
+        }
+        const now = await this.client.get()
+        this.last = now
+        if (now.abort || now.phase === 'Degraded') {
+          await record()
+          if (now.abort) await this.abortedElsewhere(now)
+          else {
+            this.verdicts.push('Failed')
+            this.reasons.push(`the controller degraded the rollout during ${label}'s analysis: ${now.message}`)
+            await this.onFailure(this.reasons[this.reasons.length - 1], now)
+          }
+          return 'stopped'
+        }
+        if (now.currentPodHash !== state.currentPodHash || now.currentStepIndex !== state.currentStepIndex) {
+          await record()
+          const why = now.currentPodHash !== state.currentPodHash ? 'the rollout was moved to another revision' : 'the step was promoted outside canary-gate'
+          this.log.warning(`${label}: ${why} while its analysis ran (${describeState(now)}); the analysis stops`)
+          if (stepIndex !== undefined) this.finishStep(stepIndex, 'skipped', `${why} while its analysis ran`)
+          return 'moved'
+        }
+      }
+    } finally {
+      // Whatever ends the wait (a kubectl failure included), the analysis and its Jobs stop with it.
+      stop.abort()
+      await running.catch(() => undefined)
+    }
   }
 
   private startBackgroundIfDue(state: RolloutState): void {
@@ -410,13 +478,15 @@ class RolloutRun {
         log: this.log,
         label: 'background',
         deadline: this.deadline,
+        // Stopped because the rollout finished: judged on what it measured, as in Argo.
+        passOnStop: true,
         signal: AbortSignal.any([stop.signal, this.context.signal]),
-        onMeasurement: (_metric, measurement, assessment) => {
-          if (assessment.phase === 'Failed' || assessment.phase === 'Error') this.failingMeasurementAt ??= measurement.finishedAt
-        }
+        onMeasurement: this.onMeasurement
       })
     })()
     this.background = { promise: run, stop }
+    const settled = (): void => this.backgroundSettled.abort()
+    run.then(settled, settled)
     run.then(
       (outcome) => {
         if (this.background) this.background.outcome = outcome
@@ -438,13 +508,15 @@ class RolloutRun {
 
   /** The background analysis ended while the rollout still runs: act on its verdict. */
   private async backgroundEnded(state: RolloutState): Promise<Decision> {
+    if (this.backgroundHandled) return 'continue'
+    this.backgroundHandled = true
     const outcome = this.background!.outcome!
     if (outcome.verdict === 'Successful') return 'continue'
     this.recordBackground()
     const reasons = outcome.reasons.map((reason) => `background: ${reason}`)
     this.reasons.push(...reasons)
     if (outcome.verdict === 'Inconclusive') return this.onInconclusive(reasons[0] ?? 'background analysis inconclusive', state.currentStepIndex ?? 0, true)
-    await this.onFailure(reasons[0] ?? `background analysis ${outcome.verdict}`, state, true)
+    await this.onFailure(reasons[0] ?? `background analysis ${outcome.verdict}`, state)
     return 'stop'
   }
 
@@ -466,10 +538,9 @@ class RolloutRun {
     this.recordBackground()
   }
 
-  private async onFailure(reason: string, state: RolloutState, fromBackground = false): Promise<void> {
+  private async onFailure(reason: string, state: RolloutState): Promise<void> {
     if (this.inputs.onFailure === 'abort') return this.abortNow(reason, state)
-    if (fromBackground) await this.client.pause()
-    this.leavePaused(`on-failure is pause: the rollout is left paused for a human`)
+    await this.leavePaused(`on-failure is pause: the rollout is left paused for a human`, state)
   }
 
   private async onInconclusive(reason: string, index: number, fromBackground = false): Promise<Decision> {
@@ -482,13 +553,15 @@ class RolloutRun {
         if (!fromBackground) await this.client.promote(false, await this.client.get())
         return 'continue'
       default:
-        if (fromBackground) await this.client.pause()
-        this.leavePaused('on-inconclusive is pause: the rollout is left paused for a human to promote or abort')
+        await this.leavePaused('on-inconclusive is pause: the rollout is left paused for a human to promote or abort', this.last ?? (await this.client.get()))
         return 'stop'
     }
   }
 
-  private leavePaused(why: string): void {
+  /** Pauses the rollout (a user pause, as kubectl argo rollouts pause does) so nothing moves on without a human. */
+  private async leavePaused(why: string, state: RolloutState): Promise<void> {
+    // Also at a gate's indefinite pause: a timed pause or a background failure would otherwise run on.
+    if (!state.paused) await this.client.pause()
     this.outcome = 'paused'
     const c = this.client.commands()
     this.log.notice(`${why}. To go on: ${c.promote} (or this workflow with command: promote). To roll back: ${c.abort} (or command: abort).`)
@@ -525,22 +598,37 @@ class RolloutRun {
   private async promoted(state: RolloutState): Promise<void> {
     await this.stopBackground()
     this.outcome = 'promoted'
-    for (const step of this.steps) if (step.result === 'running' || step.result === 'not reached') this.finishStep(step.index, 'done')
+    const first = this.firstIndex ?? 0
+    // Analysis steps this run watched but never measured were passed by someone else (promote --full, a
+    // manual promote): the canary is stable, but canary-gate cannot call that a pass.
+    const unmeasured = this.plan.steps.flatMap((step, index) => (step.kind === 'analysis' && index >= first && !this.gatesMeasured.has(index) ? [index] : []))
+    for (const step of this.steps) {
+      if (step.result !== 'running' && step.result !== 'not reached') continue
+      if (unmeasured.includes(step.index)) this.finishStep(step.index, 'skipped', 'promoted past outside canary-gate, not measured')
+      else if (step.index < first) this.finishStep(step.index, 'done', 'passed before this run began following the update')
+      else this.finishStep(step.index, 'done')
+    }
     this.log.info(`rollout ${this.client.name} promoted: ${describeState(state)}`)
-    this.reasons.push(`the canary went through all ${this.plan.steps.length} steps and is now stable`)
+    if (unmeasured.length) {
+      this.verdicts.push('Inconclusive')
+      this.reasons.push(
+        `the rollout became stable, but the analysis of step${unmeasured.length > 1 ? 's' : ''} ${unmeasured.map((i) => `${i + 1}/${this.plan.steps.length}`).join(', ')} never ran: it was promoted past outside canary-gate`
+      )
+    } else this.reasons.push(`the canary went through all ${this.plan.steps.length} steps and is now stable`)
+    if (first > 0) this.notes.push(`this run began following the update at step ${first + 1}; the steps before it had passed already`)
   }
 
   private async timedOut(): Promise<void> {
     const reason = `the run did not finish within the timeout (${formatDuration(this.inputs.timeoutMs)})`
     this.verdicts.push('Error')
     this.reasons.push(reason)
-    await this.onFailure(reason, await this.client.get())
+    await this.onFailure(reason, this.last ?? (await this.client.get()))
   }
 
   private async cancelled(): Promise<void> {
     this.verdicts.push('Inconclusive')
     this.reasons.unshift('the workflow was cancelled')
-    if (this.inputs.abortOnCancel && this.started && this.last && !this.last.abort) {
+    if (this.inputs.abortOnCancel && (this.started || this.driving) && this.last && !this.last.abort) {
       // The runner gives a cancelled step a few seconds: abort, confirm briefly, report.
       const { record } = await abortAndConfirm(this.client, this.last, 'the workflow was cancelled (abort-on-cancel)', {
         clock: this.clock,
@@ -550,7 +638,7 @@ class RolloutRun {
       })
       this.abort = record
       this.outcome = 'aborted'
-    } else if (this.started) {
+    } else if (this.started || this.driving) {
       this.notes.push('abort-on-cancel is false: the rollout was left as it was')
     }
   }
@@ -569,7 +657,15 @@ class RolloutRun {
         continue
       }
       const outcome = await this.measure(`step ${index + 1}/${this.plan.steps.length}`, step.gate, state, index)
-      if (!outcome) return
+      if (typeof outcome === 'string') return
+      if (outcome.metrics.every((m) => m.spec.dryRun)) {
+        // Job metrics do not run in a dry run: nothing was measured, so nothing can pass.
+        this.analyses.push({ label: `step ${index + 1}/${this.plan.steps.length}`, stepIndex: index, templates: step.gate.templates.map((t) => t.name), outcome })
+        this.verdicts.push('Inconclusive')
+        this.finishStep(index, 'skipped', 'dry run: its metrics are Jobs, which a dry run does not create')
+        this.reasons.push(`step ${index + 1}: not measured in a dry run (job metrics), so the dry run cannot say it would pass`)
+        continue
+      }
       this.analyses.push({ label: `step ${index + 1}/${this.plan.steps.length}`, stepIndex: index, templates: step.gate.templates.map((t) => t.name), outcome })
       this.verdicts.push(outcome.verdict)
       if (outcome.verdict === 'Successful') {
@@ -586,16 +682,16 @@ class RolloutRun {
   }
 
   private result(): GateResult {
-    const verdict = this.verdicts.length ? verdictOf(this.verdicts) : 'Successful'
+    const verdict = this.verdicts.length ? verdictOf(worstPhase(this.verdicts)) : 'Successful'
     const c = this.client.commands()
-    const nextSteps = this.outcome === 'paused' ? [c.promote, c.abort] : this.outcome === 'aborted' ? [c.retry, c.status] : [c.status]
+    const nextSteps = this.outcome === 'paused' ? [c.promote, c.abort] : this.outcome === 'aborted' || this.abortedBefore ? [c.retry, c.status] : [c.status]
     const last = this.last
     return {
       command: 'run',
       verdict,
       outcome: this.outcome,
       // Copies: a snapshot handed to the check is rendered later, while the run goes on.
-      reasons: this.reasons.length ? [...this.reasons] : verdict === 'Successful' ? ['every analysis passed'] : [],
+      reasons: this.reasons.length ? [...this.reasons] : verdict === 'Successful' && this.analyses.length ? ['every analysis passed'] : [],
       startedAt: this.startedAt,
       finishedAt: this.clock.now(),
       analyses: [...this.analyses],

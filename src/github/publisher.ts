@@ -39,7 +39,11 @@ export class Publisher {
     private readonly secrets: Secrets,
     private readonly log: Logger,
     private readonly connectTo: (token: string, baseUrl: string) => Promise<GitHubApi> = connect
-  ) {}
+  ) {
+    if (context.pullRequest?.fork) {
+      log.notice('this pull request comes from a fork: its token is read-only, so the comment and the check will likely be refused; the job summary has the report')
+    }
+  }
 
   private get repo(): Repo | undefined {
     return this.context.owner && this.context.repo ? { owner: this.context.owner, repo: this.context.repo } : undefined
@@ -87,30 +91,34 @@ export class Publisher {
     const first = !this.check
     if (!first && (key === this.lastProgress.key || now - this.lastProgress.at < PROGRESS_EVERY_MS)) return
     this.lastProgress = { at: now, key }
-    void renderer().then(({ progressTitle, renderReport }) => {
-      if (this.finished) return
-      const summary = this.secrets.redact(renderReport(snapshot, { context: this.context }))
-      const title = this.secrets.redact(progressTitle(snapshot))
-      if (first) this.ensureCheck(title, summary)
-      else void this.enqueue('check update', async () => this.check?.update(title, summary))
-    })
+    void renderer()
+      .then(({ progressTitle, renderReport }) => {
+        if (this.finished) return
+        const safe = this.secrets.redactDeep(snapshot)
+        const summary = this.secrets.redact(renderReport(safe, { context: this.context }))
+        const title = this.secrets.redact(progressTitle(safe))
+        if (first) this.ensureCheck(title, summary)
+        else void this.enqueue('check update', async () => this.check?.update(title, summary))
+      })
+      .catch((error: unknown) => this.log.warning(`check update skipped: ${(error as Error).message}`))
   }
 
-  /** Completes the check and writes the sticky comment. */
+  /** Completes the check and writes the sticky comment (`result` already redacted by finish). */
   async finish(result: GateResult): Promise<void> {
     this.finished = true
     const { headlineText, renderReport } = await renderer()
-    const headline = headlineText(result)
+    const safe = this.secrets.redactDeep(result)
+    const headline = headlineText(safe)
     const title = this.secrets.redact(result.verdict === 'Inconclusive' ? `Needs a human: ${headline}` : headline)
     if (!this.checkOff) {
-      const summary = this.secrets.redact(renderReport(result, { context: this.context }))
+      const summary = this.secrets.redact(renderReport(safe, { context: this.context }))
       this.ensureCheck(title, summary)
       void this.enqueue('check', async () => {
         await this.check?.complete(result.verdict, title, summary)
         if (this.check) this.log.info(`${this.check.via} "${this.settings.checkName}" on ${this.context.sha?.slice(0, 7)}: ${result.verdict}`)
       })
     }
-    if (this.settings.comment && this.settings.command !== 'status') await this.comment(result)
+    if (this.settings.comment && this.settings.command !== 'status') await this.comment(safe)
     await this.queue
   }
 

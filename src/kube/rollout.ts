@@ -42,6 +42,20 @@ const obj = (value: unknown): Json => (value && typeof value === 'object' && !Ar
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined)
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined)
 
+/**
+ * Without traffic routing Argo reports no weights; the canary then gets the weight of the last
+ * setWeight step it passed (by replica count), none after an abort or once it is stable.
+ */
+function plannedWeight(steps: unknown[], index: number | undefined, aborted: boolean): number {
+  if (aborted || index === undefined || index >= steps.length) return 0
+  let weight = 0
+  for (const step of steps.slice(0, index)) {
+    const value = (step as { setWeight?: unknown } | null)?.setWeight
+    if (typeof value === 'number') weight = value
+  }
+  return weight
+}
+
 export function parseRollout(raw: unknown): RolloutState {
   const root = obj(raw)
   const metadata = obj(root.metadata)
@@ -49,14 +63,15 @@ export function parseRollout(raw: unknown): RolloutState {
   const status = obj(root.status)
   const canary = obj(obj(spec.strategy).canary)
   const weights = obj(obj(status.canary).weights)
-  const canaryWeight = num(obj(weights.canary).weight)
+  const steps = Array.isArray(canary.steps) ? canary.steps : []
+  const canaryWeight = num(obj(weights.canary).weight) ?? plannedWeight(steps, num(status.currentStepIndex), status.abort === true)
   const containers = Array.isArray(obj(obj(spec.template).spec).containers) ? (obj(obj(spec.template).spec).containers as Json[]) : []
   return {
     name: str(metadata.name) ?? '',
     namespace: str(metadata.namespace) ?? '',
     generation: num(metadata.generation) ?? 0,
     observedGeneration: (status.observedGeneration as string | number | undefined) ?? undefined,
-    steps: Array.isArray(canary.steps) ? canary.steps : [],
+    steps,
     paused: spec.paused === true,
     containers: containers.map((c) => ({ name: str(c.name) ?? '', image: str(c.image) })),
     phase: str(status.phase) ?? '',
@@ -69,9 +84,8 @@ export function parseRollout(raw: unknown): RolloutState {
     promoteFull: status.promoteFull === true,
     stableRS: str(status.stableRS),
     currentPodHash: str(status.currentPodHash),
-    // Without weights in status (no traffic routing), a healthy rollout sends nothing to a canary.
-    canaryWeight: canaryWeight ?? 0,
-    stableWeight: num(obj(weights.stable).weight) ?? 100 - (canaryWeight ?? 0),
+    canaryWeight,
+    stableWeight: num(obj(weights.stable).weight) ?? 100 - canaryWeight,
     labels: obj(metadata.labels) as Record<string, string>,
     annotations: obj(metadata.annotations) as Record<string, string>,
     raw: root

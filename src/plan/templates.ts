@@ -111,7 +111,7 @@ export function reportZodIssues(
   }
 }
 
-function readMetric(raw: unknown, index: number, doc: SourceDocument, template: string, issues: IssueList): TemplateMetric | undefined {
+function readMetric(raw: unknown, index: number, doc: SourceDocument, issues: IssueList): TemplateMetric | undefined {
   const path: YamlPath = ['spec', 'metrics', index]
   const name = raw && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : `#${index + 1}`
   const subject = `metric "${name}"`
@@ -147,7 +147,6 @@ function readMetric(raw: unknown, index: number, doc: SourceDocument, template: 
     reportZodIssues(config.error, doc, [...path, 'provider', kind], subject, issues, providerSchema, ['provider', kind])
     return undefined
   }
-  void template
   return { raw: parsed.data, provider: providerKind, path }
 }
 
@@ -162,7 +161,7 @@ function readTemplate(doc: SourceDocument, issues: IssueList): AnalysisTemplate 
   const metrics: TemplateMetric[] = []
   const seen = new Map<string, number>()
   spec.metrics.forEach((raw, index) => {
-    const metric = readMetric(raw, index, doc, metadata.name, issues)
+    const metric = readMetric(raw, index, doc, issues)
     if (!metric) return
     const previous = seen.get(metric.raw.name)
     if (previous !== undefined) {

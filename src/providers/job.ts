@@ -89,12 +89,15 @@ export class JobProvider implements Provider {
       metadata: { name, namespace, labels, annotations: config.metadata?.annotations ?? {} },
       spec: config.spec
     }
-    const spec = config.spec as { activeDeadlineSeconds?: number }
-    const budgetMs = ((spec.activeDeadlineSeconds ?? 600) + 60) * 1000
+    const deadline = Number((config.spec as { activeDeadlineSeconds?: unknown }).activeDeadlineSeconds)
+    const budgetMs = ((Number.isFinite(deadline) && deadline > 0 ? deadline : 600) + 60) * 1000
     try {
       await kubectl.write(['create', '-f', '-', '-n', namespace, '-o', 'name'], { input: JSON.stringify(manifest), what: `Job ${name}` })
     } catch (error) {
-      throw new MeasurementError(`job ${name}: could not be created: ${(error as Error).message}`)
+      // A retried create whose first attempt got through finds its own Job: go on with it.
+      if (!(error instanceof KubectlError && /AlreadyExists/.test(error.stderr))) {
+        throw new MeasurementError(`job ${name}: could not be created: ${(error as Error).message}`)
+      }
     }
     context.log.info(`${metric.name}: job ${name} created; waiting for it to finish`)
     try {

@@ -66,7 +66,8 @@ export function resultFromAnswer(body: unknown, accountId: number): unknown {
   const errors = errorsOf(body)
   const account = (body as { data?: { actor?: { account?: unknown } } } | undefined)?.data?.actor?.account
   const nrql = (account as { nrql?: { results?: unknown } } | null | undefined)?.nrql
-  if (errors.length > 0 && (nrql === null || nrql === undefined)) throw graphQLFailure(errors)
+  // Errors beside results mean a partial answer (some shards or accounts failed): not a measurement.
+  if (errors.length > 0) throw graphQLFailure(errors)
   if (account === null || account === undefined) {
     throw new MeasurementError(`newRelic: account ${accountId} was not found or this key cannot read it (check newrelic-account-id)`, { permanent: true })
   }

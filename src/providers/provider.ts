@@ -89,8 +89,6 @@ export function describeNetworkError(error: NetworkError): string {
       return `host not found (${error.message})`
     case 'ECONNRESET':
       return 'connection reset before a complete answer'
-    case 'EINVALIDURL':
-      return error.message
     default:
       return error.message
   }
