@@ -16,8 +16,8 @@ __webpack_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __webpack_require__(8474);
-// EXTERNAL MODULE: ./src/analysis/engine.ts + 1 modules
-var engine = __webpack_require__(274);
+// EXTERNAL MODULE: ./src/analysis/engine.ts
+var engine = __webpack_require__(474);
 // EXTERNAL MODULE: ./src/analysis/run.ts
 var run = __webpack_require__(795);
 // EXTERNAL MODULE: ./src/config-error.ts
@@ -108,6 +108,10 @@ const actionsExec = async (program, args, options) => (0,exec/* getExecOutput */
     input: options.input === undefined ? undefined : Buffer.from(options.input),
     env: options.env
 });
+/** kubectl as the action's inputs configure it: context, dry run, request timeout. */
+function kubectlFromInputs(inputs, log, clock) {
+    return new Kubectl({ log, clock, context: inputs.kubeContext, dryRun: inputs.dryRun, requestTimeoutSeconds: Math.max(1, Math.ceil(inputs.kubectlTimeoutMs / 1000)) });
+}
 class KubectlError extends Error {
     args;
     exitCode;
@@ -874,7 +878,7 @@ class RolloutRun {
         const { inputs, clock, log, secrets } = context;
         this.startedAt = clock.now();
         this.deadline = this.startedAt + inputs.timeoutMs;
-        this.kubectl = new Kubectl({ log, clock, context: inputs.kubeContext, dryRun: inputs.dryRun, requestTimeoutSeconds: Math.max(1, Math.ceil(inputs.kubectlTimeoutMs / 1000)) });
+        this.kubectl = kubectlFromInputs(inputs, log, clock);
         this.client = new RolloutClient(this.kubectl, inputs.rollout, inputs.namespace, log);
         const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`;
         const job = inputs.dryRun
@@ -1150,6 +1154,26 @@ class RolloutRun {
                 return 'stop';
         }
     }
+    /** The metrics of an analysis with the cluster's values for its args; problems go to `issues`. */
+    async metricsFor(gate, state, issues) {
+        const resolver = await clusterArgs(gate.templates, gate.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets });
+        return gateMetrics(this.context, this.plan, gate, resolver, issues);
+    }
+    /** Starts an analysis on the run's clock, deadline and providers; it stops with `stop` or a cancellation. */
+    analyse(label, metrics, stop, passOnStop = false) {
+        (0,external_node_events_.setMaxListeners)(0, stop.signal);
+        return (0,engine/* runAnalysis */.A)({
+            metrics,
+            providerFor: this.providerFor,
+            clock: this.clock,
+            log: this.log,
+            label,
+            deadline: this.deadline,
+            passOnStop,
+            signal: AbortSignal.any([stop.signal, this.context.signal]),
+            onMeasurement: this.onMeasurement
+        });
+    }
     onMeasurement = (metric, measurement, assessment) => {
         if (!metric.dryRun && (assessment.phase === 'Failed' || assessment.phase === 'Error'))
             this.failingMeasurementAt ??= measurement.finishedAt;
@@ -1161,8 +1185,7 @@ class RolloutRun {
      */
     async measure(label, gate, state, stepIndex) {
         const issues = new config_error/* IssueList */.o3();
-        const resolver = await clusterArgs(gate.templates, gate.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets });
-        const metrics = gateMetrics(this.context, this.plan, gate, resolver, issues);
+        const metrics = await this.metricsFor(gate, state, issues);
         if (this.kubectl.dryRun)
             for (const metric of metrics)
                 if (metric.provider.kind === 'job')
@@ -1176,17 +1199,7 @@ class RolloutRun {
             return 'stopped';
         }
         const stop = new AbortController();
-        (0,external_node_events_.setMaxListeners)(0, stop.signal);
-        const running = (0,engine/* runAnalysis */.A)({
-            metrics,
-            providerFor: this.providerFor,
-            clock: this.clock,
-            log: this.log,
-            label,
-            deadline: this.deadline,
-            signal: AbortSignal.any([stop.signal, this.context.signal]),
-            onMeasurement: this.onMeasurement
-        });
+        const running = this.analyse(label, metrics, stop);
         if (this.kubectl.dryRun)
             return running;
         const record = async () => {
@@ -1248,25 +1261,13 @@ class RolloutRun {
         if ((state.currentStepIndex ?? 0) < background.startingStep)
             return;
         const stop = new AbortController();
-        (0,external_node_events_.setMaxListeners)(0, stop.signal);
         this.log.info(`background analysis ${background.templates.map((t) => t.name).join(', ')} starts at step ${(state.currentStepIndex ?? 0) + 1}`);
         const run = (async () => {
-            const resolver = await clusterArgs(background.templates, background.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets });
             const issues = new config_error/* IssueList */.o3();
-            const metrics = gateMetrics(this.context, this.plan, background, resolver, issues);
+            const metrics = await this.metricsFor(background, state, issues);
             issues.throwIfAny();
-            return (0,engine/* runAnalysis */.A)({
-                metrics,
-                providerFor: this.providerFor,
-                clock: this.clock,
-                log: this.log,
-                label: 'background',
-                deadline: this.deadline,
-                // Stopped because the rollout finished: judged on what it measured, as in Argo.
-                passOnStop: true,
-                signal: AbortSignal.any([stop.signal, this.context.signal]),
-                onMeasurement: this.onMeasurement
-            });
+            // Stopped because the rollout finished: judged on what it measured, as in Argo.
+            return this.analyse('background', metrics, stop, true);
         })();
         this.background = { promise: run, stop };
         const settled = () => this.backgroundSettled.abort();
@@ -1529,7 +1530,7 @@ function verdictOfState(state) {
 async function manage(context) {
     const { inputs, clock, log } = context;
     const startedAt = clock.now();
-    const kubectl = new Kubectl({ log, clock, context: inputs.kubeContext, dryRun: inputs.dryRun, requestTimeoutSeconds: Math.max(1, Math.ceil(inputs.kubectlTimeoutMs / 1000)) });
+    const kubectl = kubectlFromInputs(inputs, log, clock);
     const client = new RolloutClient(kubectl, inputs.rollout, inputs.namespace, log);
     const reasons = [];
     const notes = [];

@@ -28,9 +28,12 @@ var analysis_values = __webpack_require__(2522);
 var duration = __webpack_require__(2983);
 // EXTERNAL MODULE: ./src/analysis/expr/index.ts + 8 modules
 var expr = __webpack_require__(6632);
+// EXTERNAL MODULE: ./src/analysis/judge.ts
+var judge = __webpack_require__(7021);
 ;// CONCATENATED MODULE: ./src/report/charts.ts
 // Mermaid charts for the report: the new version's share of traffic over time, and a failing metric's
 // measurements against its threshold. Rendered by GitHub in summaries, comments and checks.
+
 
 
 /** Text Mermaid reads inside double quotes, with nothing it could take for markup. */
@@ -66,8 +69,7 @@ function weightChart(result) {
 }
 /** The number a measurement's condition compared, when it is one. */
 function measuredNumber(spec, value) {
-    const conditions = [spec.successCondition, spec.failureCondition].filter((c) => c !== undefined);
-    const operand = conditions.flatMap((c) => (0,expr/* comparedOperands */.YA)(c.expr))[0];
+    const [operand] = (0,judge/* metricOperands */.fw)(spec);
     let number = value;
     if (operand) {
         try {
@@ -118,8 +120,7 @@ function metricChart(metric, where) {
     return lines.join('\n');
 }
 function comparedText(spec) {
-    const conditions = [spec.successCondition, spec.failureCondition].filter((c) => c !== undefined);
-    return conditions.flatMap((c) => (0,expr/* comparedOperands */.YA)(c.expr))[0]?.text ?? 'value';
+    return (0,judge/* metricOperands */.fw)(spec)[0]?.text ?? 'value';
 }
 /** Charts of the metrics that failed (or, when none did, the first deciding one), at most `max`. */
 function metricCharts(result, max = 2) {
@@ -153,9 +154,7 @@ function table(header, rows) {
     const line = (cells) => `| ${cells.join(' | ')} |`;
     return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
-function truncate(text, max) {
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
+
 
 ;// CONCATENATED MODULE: ./src/report/render.ts
 // One renderer for every place people read the result: the job summary, the sticky PR comment and
@@ -266,7 +265,7 @@ function decidingValues(metric) {
     const picked = wanted ? measurements.filter((m) => m.phase === wanted) : measurements;
     const shown = (picked.length ? picked : measurements).slice(-3);
     if (metric.phase === 'Error')
-        return truncate(shown[shown.length - 1].message, 120);
+        return (0,analysis_values/* truncate */.xv)(shown[shown.length - 1].message, 120);
     return shown.map(analysis_values/* shownValue */.JJ).join(', ');
 }
 function resultCell(metric) {
@@ -362,11 +361,11 @@ function measurementDetails(result, perMetric) {
                 time(m.finishedAt),
                 cell((0,analysis_values/* shownValue */.JJ)(m)),
                 `${verdictIcon(m.phase)} ${m.phase}`,
-                cell(truncate(m.message, 200))
+                cell((0,analysis_values/* truncate */.xv)(m.message, 200))
             ]);
             if (rows.length === 0)
                 continue;
-            blocks.push(`**${cell(metric.spec.name)}** (${cell(analysis.label)}) — ${code(truncate(metric.spec.query, 300))}\n\n${table(['#', 'Time', 'Value', 'Phase', 'Message'], rows)}`);
+            blocks.push(`**${cell(metric.spec.name)}** (${cell(analysis.label)}) — ${code((0,analysis_values/* truncate */.xv)(metric.spec.query, 300))}\n\n${table(['#', 'Time', 'Value', 'Phase', 'Message'], rows)}`);
         }
     }
     if (blocks.length === 0)

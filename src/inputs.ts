@@ -5,7 +5,7 @@ import { parseDuration } from './plan/duration.js'
 import { parseArgsInput } from './plan/instantiate.js'
 import { splitPlanInput } from './plan/load.js'
 import { NERDGRAPH_URLS } from './providers/newrelic.js'
-import { SECRET_NAME, type Secrets } from './secrets.js'
+import type { Secrets } from './secrets.js'
 
 export const COMMANDS = ['run', 'analyze', 'promote', 'abort', 'retry', 'status'] as const
 export type Command = (typeof COMMANDS)[number]
@@ -111,12 +111,8 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
   secrets.add(githubToken)
   const issues = new IssueList()
   const prometheusHeaders = headerLines(issues, 'prometheus-headers', get('prometheus-headers'))
-  for (const header of prometheusHeaders) {
-    // Credentials (Authorization, X-Api-Key, …) are secrets; a tenant header (X-Scope-OrgID) is not.
-    if (!SECRET_NAME.test(header.key)) continue
-    secrets.add(header.value)
-    secrets.add(header.value.replace(/^(Bearer|Basic|Token)\s+/i, ''))
-  }
+  // Credentials (Authorization, X-Api-Key, …) are secrets; a tenant header (X-Scope-OrgID) is not.
+  for (const header of prometheusHeaders) secrets.addHeader(header.key, header.value)
 
   const command = oneOf(issues, 'command', get('command'), COMMANDS, 'run')
   const namespace = get('namespace') || 'default'

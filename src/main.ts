@@ -10,7 +10,7 @@ import { analyze } from './commands/analyze.js'
 import type { CommandContext } from './commands/context.js'
 import { ConfigError, formatIssue } from './config-error.js'
 import type { Publisher } from './github/publisher.js'
-import { readRunContext } from './github/context.js'
+import { readRunContext, type RunContext } from './github/context.js'
 import { readInputs, type Inputs } from './inputs.js'
 import { runnerLogger, type Logger } from './log.js'
 import { failedMetrics, writeReport } from './report/json.js'
@@ -50,7 +50,7 @@ async function dispatch(context: CommandContext): Promise<GateResult> {
 }
 
 /** The check and the comment, created the first time there is something to show. */
-function githubReporting(inputs: Inputs, secrets: Secrets, log: Logger): { progress: (snapshot: GateResult) => void; finish: (result: GateResult) => Promise<void> } {
+function githubReporting(inputs: Inputs, context: RunContext, secrets: Secrets, log: Logger): { progress: (snapshot: GateResult) => void; finish: (result: GateResult) => Promise<void> } {
   let publisher: Promise<Publisher> | undefined
   const get = (): Promise<Publisher> => {
     publisher ??= import('./github/publisher.js').then(
@@ -63,7 +63,7 @@ function githubReporting(inputs: Inputs, secrets: Secrets, log: Logger): { progr
             command: inputs.command,
             rollout: inputs.rollout && inputs.command !== 'analyze' ? { name: inputs.rollout, namespace: inputs.namespace } : undefined
           },
-          readRunContext(),
+          context,
           secrets,
           log
         )
@@ -83,7 +83,7 @@ function githubReporting(inputs: Inputs, secrets: Secrets, log: Logger): { progr
   }
 }
 
-async function publish(result: GateResult, runner: Runner, secrets: Secrets, log: Logger): Promise<void> {
+async function publish(result: GateResult, context: RunContext, runner: Runner, secrets: Secrets, log: Logger): Promise<void> {
   const file = reportPath()
   try {
     await writeReport(result, file, secrets)
@@ -97,7 +97,7 @@ async function publish(result: GateResult, runner: Runner, secrets: Secrets, log
   runner.setOutput('next-steps', secrets.redact((result.nextSteps ?? []).join('\n')))
   const { renderReport } = await import('./report/render.js')
   // Redacted before rendering too: escaping could otherwise turn a secret into text redact() misses.
-  const markdown = secrets.redact(renderReport(secrets.redactDeep(result), { context: readRunContext() }))
+  const markdown = secrets.redact(renderReport(secrets.redactDeep(result), { context }))
   try {
     if (!runner.appendSummary(markdown)) log.info(markdown)
   } catch (error) {
@@ -120,12 +120,13 @@ export async function run(runner: Runner = githubRunner()): Promise<void> {
   let result: GateResult
   let command: Inputs['command'] | 'unknown' = 'unknown'
   let github: ReturnType<typeof githubReporting> | undefined
+  const runContext = readRunContext()
   try {
     const { clock, scale } = clockFromEnv()
     if (scale !== 1) log.warning(`${TIME_SCALE_ENV}=${scale}: time runs ${scale}× faster (for tests and demos only)`)
     const inputs = readInputs((name) => runner.getInput(name), secrets)
     command = inputs.command
-    if (inputs.githubToken) github = githubReporting(inputs, secrets, log)
+    if (inputs.githubToken) github = githubReporting(inputs, runContext, secrets, log)
     else log.notice('no github-token: the PR comment and the check are skipped')
     result = await dispatch({ inputs, clock, log, secrets, cwd: process.env.GITHUB_WORKSPACE || process.cwd(), signal: cancel.signal, progress: github?.progress })
   } catch (error) {
@@ -138,7 +139,7 @@ export async function run(runner: Runner = githubRunner()): Promise<void> {
       result = failedBeforeStart(command, [], [`canary-gate failed: ${error instanceof Error ? error.message : String(error)}`], Date.now())
     }
   }
-  await publish(result, runner, secrets, log)
+  await publish(result, runContext, runner, secrets, log)
   // The comment and the check never decide the exit code: their failures are warnings.
   await github?.finish(result).catch((error: unknown) => log.warning(`the PR comment and the check were skipped: ${(error as Error).message}`))
   if (result.verdict !== 'Successful') {

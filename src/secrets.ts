@@ -23,6 +23,13 @@ export class Secrets {
     }
   }
 
+  /** A header's value, when its name says it is a credential (Authorization, X-Api-Key, …), with and without its scheme. */
+  addHeader(key: string, value: string): void {
+    if (!SECRET_NAME.test(key)) return
+    this.add(value)
+    this.add(value.replace(/^(Bearer|Basic|Token)\s+/i, ''))
+  }
+
   get size(): number {
     return this.values.size
   }

@@ -1,6 +1,6 @@
 // From one measured value to a measurement phase, after Argo's evaluate.go, failing closed:
 // a condition that cannot be evaluated is an Error, and no data is never a pass.
-import { comparedOperands, evaluate, ExprEvalError } from './expr/index.js'
+import { comparedOperands, evaluate, ExprEvalError, type Expr } from './expr/index.js'
 import type { Condition, MeasurementPhase, MetricSpec } from './types.js'
 import { formatValue, isNoData } from './values.js'
 
@@ -53,13 +53,18 @@ function rangeText(range: NonNullable<MetricSpec['thresholdRange']>): string {
   return `value ≤ ${range.max}`
 }
 
+/** The parts of the result a metric's conditions compare, without repeats (`result.errorRate`). */
+export function metricOperands(spec: MetricSpec): Expr[] {
+  const operands = [spec.successCondition, spec.failureCondition].flatMap((c) => (c ? comparedOperands(c.expr) : []))
+  return [...new Map(operands.map((o) => [o.text, o])).values()]
+}
+
 /** The compared operands' values: one operand shows bare, several show with their text. */
 export function displayOf(spec: MetricSpec, result: unknown): string {
   if (spec.thresholdRange && !spec.successCondition && !spec.failureCondition) {
     return formatValue(Array.isArray(result) && result.length === 1 ? result[0] : result)
   }
-  const operands = [spec.successCondition, spec.failureCondition].flatMap((c) => (c ? comparedOperands(c.expr) : []))
-  const unique = [...new Map(operands.map((o) => [o.text, o])).values()]
+  const unique = metricOperands(spec)
   if (unique.length === 0) return formatValue(result)
   const shown = unique.map((operand) => {
     try {

@@ -15,7 +15,8 @@ export function formatNumber(value: number): string {
 
 const MAX_TEXT = 80
 
-function truncate(text: string, max = MAX_TEXT): string {
+/** At most `max` characters, with an ellipsis when cut. */
+export function truncate(text: string, max = MAX_TEXT): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }
 

@@ -43,9 +43,10 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
   log.info(
     `Analyzing ${metrics.length} metric${metrics.length === 1 ? '' : 's'} from ${templates.map((t) => t.name).join(', ')} (timeout ${formatDuration(inputs.timeoutMs)}); nothing in the cluster is touched`
   )
-  for (const metric of metrics) {
-    log.info(`  ${metric.name}: ${metric.provider.kind} ${metric.query.replace(/\s+/g, ' ')} — count ${metric.count}, interval ${metric.intervalMs === undefined ? '–' : formatDuration(metric.intervalMs)}`)
-  }
+  const planned = metrics.map(
+    (m) => `${m.name}: ${m.provider.kind} ${m.query.replace(/\s+/g, ' ')} — count ${m.count}, interval ${m.intervalMs === undefined ? '–' : formatDuration(m.intervalMs)}`
+  )
+  for (const line of planned) log.info(`  ${line}`)
   const providerFor = createProviders({
     clock,
     secrets,
@@ -72,7 +73,7 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
     finishedAt: clock.now(),
     analyses: [],
     configErrors: [],
-    notes: metrics.map((m) => `${m.name}: ${m.provider.kind} ${m.query.replace(/\s+/g, ' ')} (${m.count} measurement${m.count === 1 ? '' : 's'})`)
+    notes: planned
   })
   const outcome = await running
   const reasons = context.signal.aborted ? ['the workflow was cancelled before the analysis finished', ...outcome.reasons] : outcome.reasons

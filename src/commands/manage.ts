@@ -1,6 +1,6 @@
 // commands promote, abort, retry and status — for workflow_dispatch workflows where a person
 // decides. Each reports the rollout's state before and after.
-import { Kubectl, KubectlError } from '../kube/kubectl.js'
+import { KubectlError, kubectlFromInputs } from '../kube/kubectl.js'
 import { describeState, RolloutClient, type RolloutState } from '../kube/rollout.js'
 import { abortAndConfirm, waitUntil } from '../kube/watch.js'
 import type { Verdict } from '../analysis/types.js'
@@ -20,7 +20,7 @@ export function verdictOfState(state: RolloutState): Verdict {
 export async function manage(context: CommandContext): Promise<GateResult> {
   const { inputs, clock, log } = context
   const startedAt = clock.now()
-  const kubectl = new Kubectl({ log, clock, context: inputs.kubeContext, dryRun: inputs.dryRun, requestTimeoutSeconds: Math.max(1, Math.ceil(inputs.kubectlTimeoutMs / 1000)) })
+  const kubectl = kubectlFromInputs(inputs, log, clock)
   const client = new RolloutClient(kubectl, inputs.rollout!, inputs.namespace, log)
   const reasons: string[] = []
   const notes: string[] = []

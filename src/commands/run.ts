@@ -7,7 +7,7 @@ import { verdictOf, worstPhase } from '../analysis/run.js'
 import type { AnalysisOutcome, MetricSpec, Verdict } from '../analysis/types.js'
 import { IssueList } from '../config-error.js'
 import { clusterArgs, deferredArgs } from '../kube/args.js'
-import { Kubectl, KubectlError } from '../kube/kubectl.js'
+import { KubectlError, kubectlFromInputs, type Kubectl } from '../kube/kubectl.js'
 import { describeState, inProgress, RolloutClient, type RolloutState } from '../kube/rollout.js'
 import { abortAndConfirm } from '../kube/watch.js'
 import { formatDuration } from '../plan/duration.js'
@@ -116,7 +116,7 @@ class RolloutRun {
     const { inputs, clock, log, secrets } = context
     this.startedAt = clock.now()
     this.deadline = this.startedAt + inputs.timeoutMs
-    this.kubectl = new Kubectl({ log, clock, context: inputs.kubeContext, dryRun: inputs.dryRun, requestTimeoutSeconds: Math.max(1, Math.ceil(inputs.kubectlTimeoutMs / 1000)) })
+    this.kubectl = kubectlFromInputs(inputs, log, clock)
     this.client = new RolloutClient(this.kubectl, inputs.rollout!, inputs.namespace, log)
     const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`
     const job: Provider = inputs.dryRun
@@ -377,6 +377,28 @@ class RolloutRun {
     }
   }
 
+  /** The metrics of an analysis with the cluster's values for its args; problems go to `issues`. */
+  private async metricsFor(gate: AnalysisGate, state: RolloutState, issues: IssueList): Promise<MetricSpec[]> {
+    const resolver = await clusterArgs(gate.templates, gate.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets })
+    return gateMetrics(this.context, this.plan, gate, resolver, issues)
+  }
+
+  /** Starts an analysis on the run's clock, deadline and providers; it stops with `stop` or a cancellation. */
+  private analyse(label: string, metrics: MetricSpec[], stop: AbortController, passOnStop = false): Promise<AnalysisOutcome> {
+    setMaxListeners(0, stop.signal)
+    return runAnalysis({
+      metrics,
+      providerFor: this.providerFor,
+      clock: this.clock,
+      log: this.log,
+      label,
+      deadline: this.deadline,
+      passOnStop,
+      signal: AbortSignal.any([stop.signal, this.context.signal]),
+      onMeasurement: this.onMeasurement
+    })
+  }
+
   private onMeasurement = (metric: MetricSpec, measurement: { finishedAt: number }, assessment: { phase: string }): void => {
     if (!metric.dryRun && (assessment.phase === 'Failed' || assessment.phase === 'Error')) this.failingMeasurementAt ??= measurement.finishedAt
   }
@@ -388,8 +410,7 @@ class RolloutRun {
    */
   private async measure(label: string, gate: AnalysisGate, state: RolloutState, stepIndex?: number): Promise<AnalysisOutcome | 'stopped' | 'moved'> {
     const issues = new IssueList()
-    const resolver = await clusterArgs(gate.templates, gate.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets })
-    const metrics = gateMetrics(this.context, this.plan, gate, resolver, issues)
+    const metrics = await this.metricsFor(gate, state, issues)
     if (this.kubectl.dryRun) for (const metric of metrics) if (metric.provider.kind === 'job') metric.dryRun = true
     if (!issues.empty) {
       this.verdicts.push('Error')
@@ -399,17 +420,7 @@ class RolloutRun {
       return 'stopped'
     }
     const stop = new AbortController()
-    setMaxListeners(0, stop.signal)
-    const running = runAnalysis({
-      metrics,
-      providerFor: this.providerFor,
-      clock: this.clock,
-      log: this.log,
-      label,
-      deadline: this.deadline,
-      signal: AbortSignal.any([stop.signal, this.context.signal]),
-      onMeasurement: this.onMeasurement
-    })
+    const running = this.analyse(label, metrics, stop)
     if (this.kubectl.dryRun) return running
     const record = async (): Promise<void> => {
       stop.abort()
@@ -464,25 +475,13 @@ class RolloutRun {
     if (!background || this.background) return
     if ((state.currentStepIndex ?? 0) < background.startingStep) return
     const stop = new AbortController()
-    setMaxListeners(0, stop.signal)
     this.log.info(`background analysis ${background.templates.map((t) => t.name).join(', ')} starts at step ${(state.currentStepIndex ?? 0) + 1}`)
     const run = (async (): Promise<AnalysisOutcome> => {
-      const resolver = await clusterArgs(background.templates, background.ref.args ?? [], { kubectl: this.kubectl, namespace: this.client.namespace, state, secrets: this.context.secrets })
       const issues = new IssueList()
-      const metrics = gateMetrics(this.context, this.plan, background, resolver, issues)
+      const metrics = await this.metricsFor(background, state, issues)
       issues.throwIfAny()
-      return runAnalysis({
-        metrics,
-        providerFor: this.providerFor,
-        clock: this.clock,
-        log: this.log,
-        label: 'background',
-        deadline: this.deadline,
-        // Stopped because the rollout finished: judged on what it measured, as in Argo.
-        passOnStop: true,
-        signal: AbortSignal.any([stop.signal, this.context.signal]),
-        onMeasurement: this.onMeasurement
-      })
+      // Stopped because the rollout finished: judged on what it measured, as in Argo.
+      return this.analyse('background', metrics, stop, true)
     })()
     this.background = { promise: run, stop }
     const settled = (): void => this.backgroundSettled.abort()

@@ -6,6 +6,7 @@ import { getExecOutput } from '@actions/exec'
 import { accessSync, constants } from 'node:fs'
 import path from 'node:path'
 import type { Clock } from '../clock.js'
+import type { Inputs } from '../inputs.js'
 import type { Logger } from '../log.js'
 
 export interface ExecResult {
@@ -40,6 +41,11 @@ export interface KubectlOptions {
   /** The kubectl program (default: kubectl from PATH). */
   program?: string
   env?: NodeJS.ProcessEnv
+}
+
+/** kubectl as the action's inputs configure it: context, dry run, request timeout. */
+export function kubectlFromInputs(inputs: Pick<Inputs, 'kubeContext' | 'dryRun' | 'kubectlTimeoutMs'>, log: Logger, clock: Clock): Kubectl {
+  return new Kubectl({ log, clock, context: inputs.kubeContext, dryRun: inputs.dryRun, requestTimeoutSeconds: Math.max(1, Math.ceil(inputs.kubectlTimeoutMs / 1000)) })
 }
 
 export class KubectlError extends Error {

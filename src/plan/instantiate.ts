@@ -231,13 +231,8 @@ class MetricChecker {
   }
 }
 
-/** Values of secret-looking headers (Authorization, X-Api-Key, …) are secrets, with and without their scheme. */
 function headerSecrets(headers: Array<{ key: string; value: string }> | undefined, secrets: Secrets): void {
-  for (const header of headers ?? []) {
-    if (!SECRET_NAME.test(header.key)) continue
-    secrets.add(header.value)
-    secrets.add(header.value.replace(/^(Bearer|Basic|Token)\s+/i, ''))
-  }
+  for (const header of headers ?? []) secrets.addHeader(header.key, header.value)
 }
 
 function checkProvider(metric: TemplateMetric, config: Record<string, unknown>, check: MetricChecker, context: InstantiateContext): ProviderSpec | undefined {

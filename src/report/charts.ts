@@ -1,6 +1,7 @@
 // Mermaid charts for the report: the new version's share of traffic over time, and a failing metric's
 // measurements against its threshold. Rendered by GitHub in summaries, comments and checks.
-import { comparedLimits, comparedOperands, evaluate } from '../analysis/expr/index.js'
+import { comparedLimits, evaluate } from '../analysis/expr/index.js'
+import { metricOperands } from '../analysis/judge.js'
 import type { MetricOutcome, MetricSpec } from '../analysis/types.js'
 import { formatNumber } from '../analysis/values.js'
 import type { GateResult } from './model.js'
@@ -37,8 +38,7 @@ export function weightChart(result: GateResult): string | undefined {
 
 /** The number a measurement's condition compared, when it is one. */
 export function measuredNumber(spec: MetricSpec, value: unknown): number | undefined {
-  const conditions = [spec.successCondition, spec.failureCondition].filter((c) => c !== undefined)
-  const operand = conditions.flatMap((c) => comparedOperands(c.expr))[0]
+  const [operand] = metricOperands(spec)
   let number: unknown = value
   if (operand) {
     try {
@@ -85,8 +85,7 @@ export function metricChart(metric: MetricOutcome, where: string): string | unde
 }
 
 function comparedText(spec: MetricSpec): string {
-  const conditions = [spec.successCondition, spec.failureCondition].filter((c) => c !== undefined)
-  return conditions.flatMap((c) => comparedOperands(c.expr))[0]?.text ?? 'value'
+  return metricOperands(spec)[0]?.text ?? 'value'
 }
 
 /** Charts of the metrics that failed (or, when none did, the first deciding one), at most `max`. */
