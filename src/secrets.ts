@@ -4,6 +4,23 @@
 
 export const REDACTED = '***'
 
+// Text is shortened in many places (value displays, answer excerpts, messages). A cut made before
+// redaction can leave a prefix of a secret that redact() no longer recognises, so every shortening
+// goes through shorten(), which redacts with the run's secrets first. The run's Secrets register
+// themselves with useForDisplay(); until then (unit tests of lower layers) nothing is redacted.
+let displayRedactor: ((text: string) => string) | undefined
+
+/** Makes shorten() (and every display built on it) redact these secrets before it cuts. */
+export function useForDisplay(secrets: Secrets | undefined): void {
+  displayRedactor = secrets ? (text) => secrets.redact(text) : undefined
+}
+
+/** The text with the run's secrets redacted, then cut to `max` characters with an ellipsis. */
+export function shorten(text: string, max: number): string {
+  const clean = displayRedactor ? displayRedactor(text) : text
+  return clean.length > max ? `${clean.slice(0, Math.max(0, max - 1))}…` : clean
+}
+
 /** Header names and arg names whose values are treated as secrets. */
 export const SECRET_NAME =
   /(authorization|(^|[^a-z])auth($|[^a-z])|token|secret|passw(or)?d|(^|[^a-z])pass($|[^a-z])|pwd|api[-_]?key|apikey|app[-_]?key|access[-_]?key|private[-_]?key|license|cookie|credential|signature|session)/i
