@@ -148,11 +148,19 @@ function displayCommand(program, args) {
     const quote = (arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
     return [program, ...args].map(quote).join(' ');
 }
+/** A write refused because the run was cancelled: from then on only the cancel path changes the cluster. */
+class WritesStopped extends Error {
+    constructor(reason) {
+        super(`not changing the cluster: ${reason}`);
+        this.name = 'WritesStopped';
+    }
+}
 class Kubectl {
     options;
     /** kubectl processes started (for the "calls per minute while watching" figure). */
     calls = 0;
     pluginFound;
+    stoppedBecause;
     exec;
     program;
     constructor(options) {
@@ -162,6 +170,18 @@ class Kubectl {
     }
     get dryRun() {
         return Boolean(this.options.dryRun);
+    }
+    /**
+     * Refuses every later write. When the workflow is cancelled the gate's own loop may still be
+     * inside a call; whatever it decides when that call returns (a promote, say) must not reach the
+     * cluster: only the cancel path, on its own Kubectl, still writes.
+     */
+    stopWrites(reason) {
+        this.stoppedBecause ??= reason;
+    }
+    /** The same kubectl with other bounds: the cancel path's short request timeout and few attempts. */
+    derive(overrides) {
+        return new Kubectl({ ...this.options, ...overrides });
     }
     fullArgs(args) {
         const out = [...args, `--request-timeout=${this.options.requestTimeoutSeconds ?? 30}s`];
@@ -207,10 +227,14 @@ class Kubectl {
     }
     /**
      * A call that changes the cluster: logged as the command a person would type, and in dry-run mode
-     * only logged. Returns stdout, or undefined in dry-run mode.
+     * only logged. Returns stdout, or undefined in dry-run mode. After stopWrites() only `safe`
+     * calls (an abort, deleting what the gate created) still run.
      */
     async write(args, options = {}) {
         const shown = displayCommand(this.program, this.options.context ? [...args, `--context=${this.options.context}`] : args);
+        // Writes that only make things safer (an abort, deleting the gate's own Jobs) still run.
+        if (this.stoppedBecause !== undefined && !options.safe)
+            throw new WritesStopped(this.stoppedBecause);
         if (this.dryRun) {
             this.options.log.info(`dry-run, would run: ${shown}${options.input ? `  (stdin: ${options.what ?? 'a manifest'})` : ''}`);
             return undefined;
@@ -342,15 +366,15 @@ class RolloutClient {
     async get() {
         return parseRollout(await this.kubectl.readJson(['get', 'rollout', this.name, '-n', this.namespace]));
     }
-    async statusPatch(patch) {
+    async statusPatch(patch, safe = false) {
         const text = JSON.stringify(patch);
         try {
-            await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--subresource=status', '--type=merge', '-p', text]);
+            await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--subresource=status', '--type=merge', '-p', text], { safe });
         }
         catch (error) {
             // Servers without the status subresource: the plugin retries on the main resource.
             if (error instanceof KubectlError && error.notFound && /subresource|status/i.test(error.stderr)) {
-                await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--type=merge', '-p', text]);
+                await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--type=merge', '-p', text], { safe });
                 return;
             }
             throw error;
@@ -359,8 +383,8 @@ class RolloutClient {
     async specPatch(patch) {
         await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--type=merge', '-p', JSON.stringify(patch)]);
     }
-    async plugin(args) {
-        await this.kubectl.write(['argo', 'rollouts', ...args, '-n', this.namespace]);
+    async plugin(args, safe = false) {
+        await this.kubectl.write(['argo', 'rollouts', ...args, '-n', this.namespace], { safe });
     }
     /** Makes the live steps these; arrays in a merge patch are replaced whole. */
     async setSteps(steps) {
@@ -408,10 +432,11 @@ class RolloutClient {
             await this.statusPatch({ status: { pauseConditions: null, currentStepIndex: index + 1 } });
         }
     }
+    /** An abort only ever makes the canary safer: it runs even after the gate stopped other writes. */
     async abort() {
         if (this.usePlugin)
-            return this.plugin(['abort', this.name]);
-        await this.statusPatch({ status: { abort: true } });
+            return this.plugin(['abort', this.name], true);
+        await this.statusPatch({ status: { abort: true } }, true);
     }
     /** A user pause (spec.paused), as `kubectl argo rollouts pause` sets it. */
     async pause() {
@@ -475,7 +500,16 @@ async function abortAndConfirm(client, before, reason, options) {
     const record = { reason, failingMeasurementAt: options.failingMeasurementAt, requestedAt, weightBefore: before.canaryWeight };
     if (options.dryRun)
         return { record, state: before };
-    const { state, met } = await waitUntil(client, abortShown, { ...options, pollMs: Math.min(options.pollMs, 1000), until: requestedAt + options.confirmMs });
+    let watched;
+    try {
+        watched = await waitUntil(client, abortShown, { ...options, pollMs: Math.min(options.pollMs, 1000), until: requestedAt + options.confirmMs });
+    }
+    catch (error) {
+        // The abort was sent; only seeing it failed. Say so rather than call the abort failed.
+        log.warning(`rollout ${client.name}: the abort was sent, but reading the rollout back failed: ${error.message}`);
+        return { record, state: before };
+    }
+    const { state, met } = watched;
     record.weightAfter = state.canaryWeight;
     if (met) {
         record.confirmedAt = clock.now();
@@ -487,6 +521,8 @@ async function abortAndConfirm(client, before, reason, options) {
     return { record, state };
 }
 
+// EXTERNAL MODULE: ./src/clock.ts
+var clock = __webpack_require__(9373);
 // EXTERNAL MODULE: ./src/plan/load.ts + 1 modules
 var load = __webpack_require__(7340);
 // EXTERNAL MODULE: ./src/plan/schema.ts + 1 modules
@@ -765,7 +801,7 @@ class JobProvider {
             throw error;
         }
         finally {
-            await kubectl.write(['delete', 'job', name, '-n', namespace, '--ignore-not-found', '--wait=false', '--cascade=background']).catch((error) => {
+            await kubectl.write(['delete', 'job', name, '-n', namespace, '--ignore-not-found', '--wait=false', '--cascade=background'], { safe: true }).catch((error) => {
                 context.log.warning(`${metric.name}: could not delete job ${name}: ${error.message}`);
             });
         }
@@ -795,10 +831,18 @@ var checks = __webpack_require__(8949);
 
 
 
+
 /** How long an abort may take to show before the gate reports it unconfirmed. */
 const ABORT_CONFIRM_MS = 5 * 60_000;
 /** How often an unchanged wait is still reported in the log. */
 const HEARTBEAT_MS = 30_000;
+/**
+ * The cancel path runs in real time (the runner's kill schedule is real): a moment for the loop to
+ * finish the call it is in, then the abort, each kubectl request bounded, all within the budget.
+ */
+const CANCEL_SETTLE_MS = 1_000;
+const CANCEL_BUDGET_MS = 5_000;
+const CANCEL_REQUEST_TIMEOUT_S = 2;
 /** The plan, checked whole before the cluster is touched. */
 async function loadPlan(context) {
     const { inputs } = context;
@@ -830,6 +874,10 @@ function gateMetrics(context, plan, gate, resolveValueFrom, issues) {
         dryRun: (gate.ref.dryRun ?? []).map((entry) => entry.metricName)
     }, issues);
 }
+/** A real-time wait for the cancel path (never the run's clock, which tests speed up). */
+function realDelay(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
 /** A rollout at the end of its steps with the canary now stable. */
 function completed(state) {
     return state.phase === 'Healthy' && Boolean(state.currentPodHash) && state.currentPodHash === state.stableRS && (state.currentStepIndex ?? state.steps.length) >= state.steps.length;
@@ -855,6 +903,11 @@ class RolloutRun {
     deadline;
     outcome = 'none';
     started = false;
+    /** The image was sent (the write may still be in flight): the canary may have started. */
+    startRequested = false;
+    /** The gate decided to abort (on-failure, on-inconclusive, timeout): a cancellation must not undo that. */
+    abortDecided = false;
+    cancelling;
     /** The run got as far as watching an update: it is driving this rollout. */
     driving = false;
     /** The step the rollout was at when this run began watching it. */
@@ -910,12 +963,30 @@ class RolloutRun {
         return this.context.inputs;
     }
     async drive() {
-        try {
-            await this.steer();
+        const signal = this.context.signal;
+        const steering = this.steer().then(() => undefined, (error) => ({ error }));
+        const cancelled = new Promise((resolve) => {
+            if (signal.aborted)
+                resolve('cancelled');
+            else
+                signal.addEventListener('abort', () => resolve('cancelled'), { once: true });
+        });
+        const first = await Promise.race([steering, cancelled]);
+        if (first === 'cancelled' || signal.aborted) {
+            // The loop may be inside a kubectl call; from now on it cannot write, and it gets a moment to
+            // settle (so an image in flight is known to have landed) before the cancel path aborts.
+            this.kubectl.stopWrites('the workflow was cancelled');
+            await Promise.race([steering, realDelay(CANCEL_SETTLE_MS)]);
+            await this.cancelled();
+            await Promise.race([this.stopBackground(), realDelay(500)]);
+            return this.result();
         }
-        catch (error) {
-            if (!(error instanceof KubectlError))
-                throw error;
+        if (first && !(first.error instanceof KubectlError)) {
+            await this.stopBackground();
+            throw first.error;
+        }
+        if (first) {
+            const error = first.error;
             this.verdicts.push('Error');
             this.reasons.unshift(error.notFound && !this.last ? `rollout ${this.client.name} was not found in namespace ${this.client.namespace} (${error.message})` : error.message);
             // The gate lost the cluster mid-run: it still owes the rollout its on-failure.
@@ -926,9 +997,7 @@ class RolloutRun {
                 });
             }
         }
-        finally {
-            await this.stopBackground();
-        }
+        await this.stopBackground();
         return this.result();
     }
     async steer() {
@@ -975,6 +1044,7 @@ class RolloutRun {
         if (inputs.image) {
             if (newImage) {
                 log.info(`starting the canary: ${inputs.image.container} ${container.image ?? '?'} → ${inputs.image.image}`);
+                this.startRequested = true;
                 await this.client.setImage(inputs.image.container, inputs.image.image, state);
                 this.started = true;
             }
@@ -1117,6 +1187,16 @@ class RolloutRun {
     async runGate(index, gate, state) {
         const label = `step ${index + 1}/${this.plan.steps.length}`;
         const outcome = await this.measure(label, gate, state, index);
+        // A cancellation wins over whatever the analysis concluded: an analysis the cancel stopped is
+        // never acted on as Inconclusive (on-inconclusive: promote would promote a cancelled canary).
+        if (this.context.signal.aborted) {
+            if (typeof outcome !== 'string') {
+                this.analyses.push({ label, stepIndex: index, templates: gate.templates.map((t) => t.name), outcome });
+                this.decidedBeforeCancel(label, outcome);
+            }
+            await this.cancelled();
+            return 'stop';
+        }
         if (outcome === 'stopped')
             return 'stop';
         if (outcome === 'moved')
@@ -1175,8 +1255,16 @@ class RolloutRun {
         });
     }
     onMeasurement = (metric, measurement, assessment) => {
-        if (!metric.dryRun && (assessment.phase === 'Failed' || assessment.phase === 'Error'))
+        if (metric.dryRun)
+            return;
+        const failing = assessment.phase === 'Failed' || assessment.phase === 'Error';
+        if (failing)
             this.failingMeasurementAt ??= measurement.finishedAt;
+        // Known the moment the metric decides, before the analysis has even stopped: a cancellation
+        // arriving now must still make the abort this verdict calls for.
+        const action = failing ? this.inputs.onFailure : assessment.phase === 'Inconclusive' ? this.inputs.onInconclusive : undefined;
+        if (action === 'abort')
+            this.abortDecided = true;
     };
     /**
      * Runs one analysis with the rollout watched alongside. It stops when the job is cancelled, the
@@ -1204,7 +1292,9 @@ class RolloutRun {
             return running;
         const record = async () => {
             stop.abort();
-            this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running });
+            const outcome = await running;
+            this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome });
+            return outcome;
         };
         const done = new AbortController();
         running.then(() => done.abort(), () => done.abort());
@@ -1212,13 +1302,13 @@ class RolloutRun {
             for (;;) {
                 const wake = this.background && !this.backgroundHandled ? [this.backgroundSettled.signal] : [];
                 await this.clock.sleep(this.inputs.pollIntervalMs, AbortSignal.any([done.signal, this.context.signal, ...wake])).catch(() => { });
-                if (done.signal.aborted)
-                    return await running;
                 if (this.context.signal.aborted) {
-                    await record();
+                    this.decidedBeforeCancel(label, await record());
                     await this.cancelled();
                     return 'stopped';
                 }
+                if (done.signal.aborted)
+                    return await running;
                 if (this.background?.outcome && !this.backgroundHandled && this.background.outcome.verdict !== 'Successful') {
                     await record();
                     if ((await this.backgroundEnded(this.last ?? state)) === 'stop')
@@ -1354,6 +1444,7 @@ class RolloutRun {
         this.reasons.push(why);
     }
     async abortNow(reason, state) {
+        this.abortDecided = true;
         const { record, state: after } = await abortAndConfirm(this.client, state, reason, {
             clock: this.clock,
             log: this.log,
@@ -1415,22 +1506,86 @@ class RolloutRun {
         this.reasons.push(reason);
         await this.onFailure(reason, this.last ?? (await this.client.get()));
     }
-    async cancelled() {
+    /**
+     * An analysis that reached its verdict on its own just before the cancellation still counts:
+     * its failure is reported, and an abort it calls for (on-failure or on-inconclusive: abort) is
+     * made by the cancel path whatever abort-on-cancel says. Nothing is ever promoted on a cancel.
+     */
+    decidedBeforeCancel(label, outcome) {
+        if (outcome.ending !== 'decided' && outcome.ending !== 'completed')
+            return;
+        if (outcome.verdict === 'Successful')
+            return;
+        this.verdicts.push(outcome.verdict);
+        this.reasons.push(...outcome.reasons.map((reason) => `${label}: ${reason}`));
+        const action = outcome.verdict === 'Inconclusive' ? this.inputs.onInconclusive : this.inputs.onFailure;
+        if (action === 'abort')
+            this.abortDecided = true;
+    }
+    /** The cancel path, run once however many places notice the cancellation. */
+    cancelled() {
+        this.cancelling ??= this.cancelNow();
+        return this.cancelling;
+    }
+    /**
+     * Aborts the canary this run started (abort-on-cancel) within CANCEL_BUDGET_MS of real time, on a
+     * kubectl of its own with a short request timeout, so a hanging API server cannot keep the step
+     * from reporting; the runner's second signal cuts the wait for the abort to show.
+     */
+    async cancelNow() {
+        this.kubectl.stopWrites('the workflow was cancelled');
         this.verdicts.push('Inconclusive');
         this.reasons.unshift('the workflow was cancelled');
-        if (this.inputs.abortOnCancel && (this.started || this.driving) && this.last && !this.last.abort) {
-            // The runner gives a cancelled step a few seconds: abort, confirm briefly, report.
-            const { record } = await abortAndConfirm(this.client, this.last, 'the workflow was cancelled (abort-on-cancel)', {
-                clock: this.clock,
+        const mayHaveStarted = this.started || this.startRequested || this.driving;
+        if (!mayHaveStarted) {
+            this.notes.push('the workflow was cancelled before the canary started: nothing to abort');
+            return;
+        }
+        if (!this.inputs.abortOnCancel && !this.abortDecided) {
+            this.notes.push('abort-on-cancel is false: the rollout was left as it was');
+            return;
+        }
+        if (this.kubectl.dryRun)
+            return;
+        const budget = AbortSignal.any([AbortSignal.timeout(CANCEL_BUDGET_MS), ...(this.context.hurry ? [this.context.hurry] : [])]);
+        // One attempt per call: a retry would not fit the budget when the API server hangs.
+        const kubectl = this.kubectl.derive({ requestTimeoutSeconds: CANCEL_REQUEST_TIMEOUT_S, attempts: 1, clock: clock/* systemClock */.ml });
+        const client = new RolloutClient(kubectl, this.client.name, this.client.namespace, this.log);
+        const c = this.client.commands();
+        try {
+            const state = await client.get().catch(() => this.last);
+            if (state?.abort) {
+                this.outcome = 'aborted';
+                this.notes.push('the rollout was already aborted when the workflow was cancelled');
+                return;
+            }
+            if (state && completed(state) && this.outcome === 'promoted')
+                return;
+            this.context.progress?.(this.result());
+            const reason = this.abortDecided && !this.inputs.abortOnCancel ? 'the abort the gate had decided, sent again as the workflow was cancelled' : 'the workflow was cancelled (abort-on-cancel)';
+            if (!state) {
+                // Never read (the API server hung from the start): abort blind rather than leave a canary running.
+                this.log.info(`aborting rollout ${client.name}: ${reason}`);
+                await client.abort();
+                this.outcome = 'aborted';
+                this.notes.push('the abort was sent without seeing the rollout first: the API server did not answer');
+                return;
+            }
+            const { record, state: after } = await abortAndConfirm(client, state, reason, {
+                clock: clock/* systemClock */.ml,
                 log: this.log,
                 pollMs: 500,
-                confirmMs: 3000
+                confirmMs: CANCEL_BUDGET_MS,
+                signal: budget
             });
             this.abort = record;
+            this.last = after;
             this.outcome = 'aborted';
         }
-        else if (this.started || this.driving) {
-            this.notes.push('abort-on-cancel is false: the rollout was left as it was');
+        catch (error) {
+            const message = error.message;
+            this.log.error(`the abort on cancel failed: ${message}; abort by hand: ${c.abort}`);
+            this.reasons.push(`the workflow was cancelled and the abort could not be sent (${message}): abort by hand with ${c.abort}`);
         }
     }
     nothingToDo(why) {

@@ -217,7 +217,7 @@ async function pullRequestOf(api, repo, sha) {
 
 
 /** The renderer, loaded on demand and shared with the job summary's (one chunk in the bundle). */
-const renderer = () => __webpack_require__.e(/* import() */ 397).then(__webpack_require__.bind(__webpack_require__, 8397));
+const renderer = () => __webpack_require__.e(/* import() */ 17).then(__webpack_require__.bind(__webpack_require__, 1017));
 /** How often a running check is updated at most, in real milliseconds. */
 const PROGRESS_EVERY_MS = 5000;
 class Publisher {

@@ -31,6 +31,10 @@ export interface ActionRun {
   report?: Record<string, unknown>
   /** Wall time of the whole step in ms. */
   elapsedMs: number
+  /** Real ms from the first cancel signal to the step's exit, when it was cancelled. */
+  exitAfterCancelMs?: number
+  /** The signals sent to the step, in order (the runner's cancel sequence ends in SIGKILL). */
+  signalsSent: NodeJS.Signals[]
   /** performance.now() at the moment the step's process was spawned. */
   spawnedAt: number
   dir: string
@@ -51,8 +55,12 @@ export interface RunActionOptions {
   onOutput?: (text: string) => void
   /** Keep the step's temporary folder (outputs, summary, report) after the run; default: removed. */
   keep?: boolean
-  /** Sends this signal after `afterMs`, like the runner cancelling a job. */
-  cancel?: { afterMs?: number; when?: (log: string) => boolean; signal: NodeJS.Signals }
+  /**
+   * Sends this signal after `afterMs`, when the log satisfies `when`, or when `poll` (checked every
+   * 20 ms) says so, like the runner cancelling a job. With `sequence`, it then goes on as the runner
+   * does: SIGTERM 7.5 s after the first signal, SIGKILL 2.5 s after that.
+   */
+  cancel?: { afterMs?: number; when?: (log: string) => boolean; poll?: () => boolean; signal: NodeJS.Signals; sequence?: boolean; onCancel?: () => void }
   timeoutMs?: number
 }
 
@@ -117,11 +125,26 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   let stdout = ''
   let stderr = ''
   let cancelled = false
-  const maybeCancel = (): void => {
-    if (!cancelled && options.cancel?.when?.(stdout)) {
-      cancelled = true
-      child.kill(options.cancel.signal)
+  let cancelledAt: number | undefined
+  const signalsSent: NodeJS.Signals[] = []
+  const timers: NodeJS.Timeout[] = []
+  const send = (signal: NodeJS.Signals): void => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    signalsSent.push(signal)
+    child.kill(signal)
+  }
+  const cancelNow = (): void => {
+    if (cancelled || !options.cancel) return
+    cancelled = true
+    cancelledAt = Date.now()
+    options.cancel.onCancel?.()
+    send(options.cancel.signal)
+    if (options.cancel.sequence) {
+      timers.push(setTimeout(() => send('SIGTERM'), 7_500), setTimeout(() => send('SIGKILL'), 10_000))
     }
+  }
+  const maybeCancel = (): void => {
+    if (options.cancel?.when?.(stdout)) cancelNow()
   }
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString()
@@ -132,17 +155,22 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     stderr += chunk.toString()
     options.onOutput?.(chunk.toString())
   })
-  const cancelTimer =
-    options.cancel?.afterMs !== undefined
-      ? setTimeout(() => {
-          cancelled = true
-          child.kill(options.cancel!.signal)
-        }, options.cancel.afterMs)
-      : undefined
+  if (options.cancel?.afterMs !== undefined) timers.push(setTimeout(cancelNow, options.cancel.afterMs))
+  if (options.cancel?.poll) {
+    const poll = options.cancel.poll
+    const timer = setInterval(() => {
+      if (poll()) {
+        clearInterval(timer)
+        cancelNow()
+      }
+    }, 20)
+    timers.push(timer)
+  }
   const killTimer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])))
+  const exitedAt = Date.now()
   clearTimeout(killTimer)
-  if (cancelTimer) clearTimeout(cancelTimer)
+  for (const timer of timers) clearTimeout(timer)
   const outputs = parseOutputFile(await readFile(files.output, 'utf8'))
   let report: Record<string, unknown> | undefined
   if (outputs.report) {
@@ -154,5 +182,62 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   }
   const summary = await readFile(files.summary, 'utf8')
   if (!options.keep) await rm(dir, { recursive: true, force: true })
-  return { exitCode, signal, stdout, stderr, outputs, summary, report, elapsedMs: Date.now() - started, spawnedAt, dir }
+  return {
+    exitCode,
+    signal,
+    stdout,
+    stderr,
+    outputs,
+    summary,
+    report,
+    elapsedMs: exitedAt - started,
+    exitAfterCancelMs: cancelledAt === undefined ? undefined : exitedAt - cancelledAt,
+    signalsSent,
+    spawnedAt,
+    dir
+  }
+}
+
+export interface WorkflowCommand {
+  name: string
+  properties: Record<string, string>
+  message: string
+  /** 1-based line of the step's log. */
+  line: number
+}
+
+const unescapeData = (text: string): string => text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+const unescapeProperty = (text: string): string => unescapeData(text).replace(/%3A/g, ':').replace(/%2C/g, ',')
+
+/**
+ * The workflow commands the runner would execute in a step's log, read as actions/runner reads
+ * them: `::name k=v,…::message` after leading whitespace, the legacy `##[name …]message` anywhere
+ * in a line, and nothing between `::stop-commands::TOKEN` and `::TOKEN::` but that resume line.
+ */
+export function runnerCommands(log: string): WorkflowCommand[] {
+  const commands: WorkflowCommand[] = []
+  let stopToken: string | undefined
+  log.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trimStart()
+    if (stopToken !== undefined) {
+      if (line.trimEnd() === `::${stopToken}::`) stopToken = undefined
+      return
+    }
+    const v2 = /^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/.exec(line)
+    if (v2) {
+      const properties: Record<string, string> = {}
+      for (const pair of (v2[2] ?? '').split(',').filter(Boolean)) {
+        const eq = pair.indexOf('=')
+        if (eq > 0) properties[pair.slice(0, eq)] = unescapeProperty(pair.slice(eq + 1))
+      }
+      const name = v2[1].toLowerCase()
+      const message = unescapeData(v2[3])
+      if (name === 'stop-commands') stopToken = message
+      commands.push({ name, properties, message, line: index + 1 })
+      return
+    }
+    const legacy = /##\[([A-Za-z-]+)([^\]]*)\](.*)$/.exec(raw)
+    if (legacy) commands.push({ name: legacy[1].toLowerCase(), properties: {}, message: legacy[3], line: index + 1 })
+  })
+  return commands
 }

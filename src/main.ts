@@ -16,7 +16,9 @@ import { runnerLogger, type Logger } from './log.js'
 import { failedMetrics, writeReport } from './report/json.js'
 import type { GateResult } from './report/model.js'
 import { githubRunner, type Runner } from './runner.js'
-import { Secrets } from './secrets.js'
+import { escapeHtml } from './report/markdown.js'
+import { Secrets, shorten, useForDisplay } from './secrets.js'
+import { toJsonValue } from './analysis/values.js'
 
 export function reportPath(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.RUNNER_TEMP || os.tmpdir()
@@ -83,21 +85,49 @@ function githubReporting(inputs: Inputs, context: RunContext, secrets: Secrets, 
   }
 }
 
-async function publish(result: GateResult, context: RunContext, runner: Runner, secrets: Secrets, log: Logger): Promise<void> {
+/** A summary that cannot fail: the verdict, what the gate did and why, when the full report would not render. */
+function minimalSummary(result: GateResult, problem: string): string {
+  const lines = [`## canary-gate: ${result.verdict}`, '', `Outcome: ${result.outcome}.`, '']
+  for (const reason of result.reasons.slice(0, 20)) lines.push(`- ${escapeHtml(shorten(reason, 500))}`)
+  lines.push('', `The full report could not be rendered (${escapeHtml(shorten(problem, 300))}); the JSON report keeps every measurement.`)
+  return lines.join('\n')
+}
+
+/**
+ * Writes what every run owes the workflow, in an order where nothing can leave it half-done: the
+ * summary is rendered first (falling back to a minimal one), then the report file, the outputs and
+ * the summary, each on its own, so the outputs always agree with the verdict and the exit code.
+ */
+export async function publish(result: GateResult, context: RunContext, runner: Runner, secrets: Secrets, log: Logger): Promise<void> {
+  let markdown: string
+  try {
+    const { renderReport } = await import('./report/render.js')
+    // Redacted before rendering too: escaping could otherwise turn a secret into text redact() misses.
+    markdown = secrets.redact(renderReport(secrets.redactDeep(displayCopy(result)), { context }))
+  } catch (error) {
+    log.warning(`could not render the report: ${(error as Error).message}`)
+    markdown = secrets.redact(minimalSummary(result, (error as Error).message))
+  }
   const file = reportPath()
   try {
     await writeReport(result, file, secrets)
   } catch (error) {
     log.warning(`could not write the report to ${file}: ${(error as Error).message}`)
   }
-  runner.setOutput('verdict', result.verdict)
-  runner.setOutput('outcome', result.outcome)
-  runner.setOutput('failed-metrics', secrets.redact(failedMetrics(result).join(',')))
-  runner.setOutput('report', file)
-  runner.setOutput('next-steps', secrets.redact((result.nextSteps ?? []).join('\n')))
-  const { renderReport } = await import('./report/render.js')
-  // Redacted before rendering too: escaping could otherwise turn a secret into text redact() misses.
-  const markdown = secrets.redact(renderReport(secrets.redactDeep(result), { context }))
+  const outputs: Array<[string, () => string]> = [
+    ['verdict', () => result.verdict],
+    ['outcome', () => result.outcome],
+    ['failed-metrics', () => secrets.redact(failedMetrics(result).join(','))],
+    ['report', () => file],
+    ['next-steps', () => secrets.redact((result.nextSteps ?? []).join('\n'))]
+  ]
+  for (const [name, value] of outputs) {
+    try {
+      runner.setOutput(name, value())
+    } catch (error) {
+      log.warning(`could not set the output ${name}: ${(error as Error).message}`)
+    }
+  }
   try {
     if (!runner.appendSummary(markdown)) log.info(markdown)
   } catch (error) {
@@ -105,22 +135,104 @@ async function publish(result: GateResult, context: RunContext, runner: Runner, 
   }
 }
 
+/** The result with every measured value in its bounded JSON form, for renderers that walk it. */
+function displayCopy(result: GateResult): GateResult {
+  return {
+    ...result,
+    analyses: result.analyses.map((analysis) => ({
+      ...analysis,
+      outcome: {
+        ...analysis.outcome,
+        metrics: analysis.outcome.metrics.map((metric) => ({
+          ...metric,
+          tally: { ...metric.tally, measurements: metric.tally.measurements.map((m) => ({ ...m, value: m.value === undefined ? undefined : toJsonValue(m.value) })) }
+        }))
+      }
+    }))
+  }
+}
+
+/**
+ * The runner cancels a step with SIGINT, then SIGTERM 7.5 s later, then kills it 2.5 s after that.
+ * A cancelled run reports what it has by CANCEL_REPORT_MS after the first signal, and by
+ * HURRY_REPORT_MS after the second, whatever the command is still waiting for.
+ */
+export const CANCEL_REPORT_MS = 8_000
+export const HURRY_REPORT_MS = 1_500
+/** The comment and the check may delay a cancelled run's exit by this much at most. */
+const CANCELLED_GITHUB_MS = 1_500
+
+/** What a run that had to stop before its command finished reports: the last snapshot, marked so. */
+function stoppedEarly(snapshot: GateResult | undefined, command: Inputs['command'] | 'unknown', why: string, now: number): GateResult {
+  if (!snapshot) return failedBeforeStart(command, [], [why], now)
+  const verdict = snapshot.verdict === 'Failed' || snapshot.verdict === 'Error' ? snapshot.verdict : 'Inconclusive'
+  return { ...snapshot, verdict, reasons: [why, ...snapshot.reasons], finishedAt: now }
+}
+
 export async function run(runner: Runner = githubRunner()): Promise<void> {
   const secrets = new Secrets((value) => runner.setSecret(value))
+  useForDisplay(secrets)
   const log = runnerLogger(runner, secrets)
   const cancel = new AbortController()
+  const hurry = new AbortController()
   setMaxListeners(0, cancel.signal)
+  setMaxListeners(0, hurry.signal)
+  let command: Inputs['command'] | 'unknown' = 'unknown'
+  let github: ReturnType<typeof githubReporting> | undefined
+  let latest: GateResult | undefined
+  let finished: Promise<void> | undefined
+  let watchdog: NodeJS.Timeout | undefined
+  let crashed = false
+  const runContext = readRunContext()
+
+  /** Publishes once, whoever gets there first: the command, or the watchdog of a cancelled run. */
+  const finish = (result: GateResult): Promise<void> =>
+    (finished ??= (async () => {
+      if (watchdog) clearTimeout(watchdog)
+      await publish(result, runContext, runner, secrets, log)
+      // The comment and the check never decide the exit code: their failures are warnings.
+      const posting = github?.finish(result).catch((error: unknown) => log.warning(`the PR comment and the check were skipped: ${(error as Error).message}`))
+      if (cancel.signal.aborted) await Promise.race([posting, new Promise((resolve) => setTimeout(resolve, CANCELLED_GITHUB_MS))])
+      else await posting
+      if (result.verdict !== 'Successful') {
+        runner.setFailed(secrets.redact(`canary-gate: ${result.verdict}${result.reasons.length ? ` — ${result.reasons[0]}` : ''}`))
+      }
+      // A cancelled or crashed run does not wait for calls it gave up on (a kubectl hanging on its timeout).
+      if (cancel.signal.aborted || crashed) process.exit(process.exitCode ?? 1)
+    })())
+
+  const report = (why: string): void => {
+    void finish(stoppedEarly(latest, command, why, Date.now()))
+  }
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (!cancel.signal.aborted) log.warning(`received ${signal}: stopping`)
-    cancel.abort(new Error(`cancelled by ${signal}`))
+    if (!cancel.signal.aborted) {
+      log.warning(`received ${signal}: stopping (abort-on-cancel applies); the report follows within ${CANCEL_REPORT_MS / 1000}s`)
+      cancel.abort(new Error(`cancelled by ${signal}`))
+      watchdog = setTimeout(() => report(`the workflow was cancelled, and canary-gate reported what it had after ${CANCEL_REPORT_MS / 1000}s`), CANCEL_REPORT_MS)
+      return
+    }
+    if (hurry.signal.aborted) return
+    log.warning(`received ${signal} again: reporting now`)
+    hurry.abort(new Error(`hurried by ${signal}`))
+    if (watchdog) clearTimeout(watchdog)
+    watchdog = setTimeout(() => report('the workflow was cancelled, and the runner asked twice: canary-gate reported what it had'), HURRY_REPORT_MS)
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // A failure outside the command's own promise chain still ends with outputs and a summary, and
+  // never with the bundle's minified source in the log.
+  const onCrash = (error: unknown): void => {
+    crashed = true
+    const message = error instanceof Error ? error.message : String(error)
+    log.error(`canary-gate failed: ${message}`)
+    if (error instanceof Error && error.stack) log.debug(error.stack)
+    const why = `canary-gate failed: ${message}`
+    void finish(latest ? { ...stoppedEarly(latest, command, why, Date.now()), verdict: 'Error' } : failedBeforeStart(command, [], [why], Date.now()))
+  }
+  process.on('uncaughtException', onCrash)
+  process.on('unhandledRejection', onCrash)
 
   let result: GateResult
-  let command: Inputs['command'] | 'unknown' = 'unknown'
-  let github: ReturnType<typeof githubReporting> | undefined
-  const runContext = readRunContext()
   try {
     const { clock, scale } = clockFromEnv()
     if (scale !== 1) log.warning(`${TIME_SCALE_ENV}=${scale}: time runs ${scale}× faster (for tests and demos only)`)
@@ -128,21 +240,23 @@ export async function run(runner: Runner = githubRunner()): Promise<void> {
     command = inputs.command
     if (inputs.githubToken) github = githubReporting(inputs, runContext, secrets, log)
     else log.notice('no github-token: the PR comment and the check are skipped')
-    result = await dispatch({ inputs, clock, log, secrets, cwd: process.env.GITHUB_WORKSPACE || process.cwd(), signal: cancel.signal, progress: github?.progress })
+    const progress = (snapshot: GateResult): void => {
+      latest = snapshot
+      github?.progress(snapshot)
+    }
+    result = await dispatch({ inputs, clock, log, secrets, cwd: process.env.GITHUB_WORKSPACE || process.cwd(), signal: cancel.signal, hurry: hurry.signal, progress })
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const issue of error.issues) log.error(formatIssue(issue))
       result = failedBeforeStart(command, error.issues.map(formatIssue), ['the configuration has errors, so nothing was measured and the cluster was not touched'], Date.now())
     } else {
-      // An unexpected failure still ends with outputs and a summary: the verdict is Error.
-      log.error(`canary-gate failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-      result = failedBeforeStart(command, [], [`canary-gate failed: ${error instanceof Error ? error.message : String(error)}`], Date.now())
+      // An unexpected failure still ends with outputs and a summary: the verdict is Error. The stack
+      // goes to the debug log only (a minified bundle's lines help nobody in the step log).
+      const message = error instanceof Error ? error.message : String(error)
+      log.error(`canary-gate failed: ${message}`)
+      if (error instanceof Error && error.stack) log.debug(error.stack)
+      result = failedBeforeStart(command, [], [`canary-gate failed: ${message}`], Date.now())
     }
   }
-  await publish(result, runContext, runner, secrets, log)
-  // The comment and the check never decide the exit code: their failures are warnings.
-  await github?.finish(result).catch((error: unknown) => log.warning(`the PR comment and the check were skipped: ${(error as Error).message}`))
-  if (result.verdict !== 'Successful') {
-    runner.setFailed(secrets.redact(`canary-gate: ${result.verdict}${result.reasons.length ? ` — ${result.reasons[0]}` : ''}`))
-  }
+  await finish(result)
 }

@@ -36,10 +36,10 @@ export interface Cluster {
   close(): Promise<void>
 }
 
-export async function startCluster(options: { scale?: number; rollout?: Record<string, unknown> } = {}): Promise<Cluster> {
+export async function startCluster(options: { scale?: number; rollout?: Record<string, unknown>; jobTtl?: boolean } = {}): Promise<Cluster> {
   const scale = options.scale ?? 60
   const origin = Date.now()
-  const kube = await startKubeEmulator({ timeScale: scale, origin })
+  const kube = await startKubeEmulator({ timeScale: scale, origin, jobTtl: options.jobTtl })
   kube.applyRollout(options.rollout ?? (await seedRollout()))
   return {
     kube,

@@ -83,6 +83,10 @@ interface FaultMatch {
   resource?: string
   name?: string
   namespace?: string
+  /** Only requests whose Content-Type contains this (e.g. 'json-patch' for kubectl patch --type=json). */
+  contentType?: string
+  /** Only requests whose body matches (e.g. /"abort":true/ for the abort patch). */
+  body?: RegExp
   /** How many matching requests the fault hits before it clears itself; default: every one. */
   times?: number
 }
@@ -96,6 +100,8 @@ export type KubeFault = FaultMatch &
     | { kind: 'status'; code: number; reason?: string; message?: string; /** Sends Retry-After; client-go then retries. */ retryAfterSeconds?: number }
     | { kind: 'hang' }
     | { kind: 'reset' }
+    /** Answers (and applies the request) only after `ms` real milliseconds: a write still in flight. */
+    | { kind: 'delay'; ms: number }
   )
 
 export interface KubeEmulator {
@@ -178,13 +184,15 @@ function kubeconfigText(url: string, otherUrl: string): string {
   ].join('\n')
 }
 
-function faultMatches(fault: KubeFault, request: ResourceRequest): boolean {
+function faultMatches(fault: KubeFault, request: ResourceRequest, contentType: string | undefined, body: string): boolean {
   const resource = request.info.resource
   const withSub = request.subresource ? `${resource}/${request.subresource}` : resource
   if (fault.verb !== undefined && fault.verb !== request.verb) return false
   if (fault.resource !== undefined && fault.resource !== resource && fault.resource !== withSub) return false
   if (fault.name !== undefined && fault.name !== request.name) return false
   if (fault.namespace !== undefined && fault.namespace !== request.namespace) return false
+  if (fault.contentType !== undefined && !(contentType ?? '').includes(fault.contentType)) return false
+  if (fault.body !== undefined && !fault.body.test(body)) return false
   return true
 }
 
@@ -318,11 +326,16 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
       const request = parseResourceRequest(req.method ?? 'GET', path, parsed.searchParams)
       if (!request) return sendError(res, new ApiError(404, 'NotFound', 'the server could not find the requested resource', {}))
 
-      if (fault && faultMatches(fault, request)) {
+      if (fault && faultMatches(fault, request, req.headers['content-type'], body)) {
         const active = fault
         if (active.times !== undefined && --active.times <= 0) fault = null
         if (active.kind === 'hang') return // accepted, never answered: close() destroys the socket
         if (active.kind === 'reset') return req.socket.destroy()
+        if (active.kind === 'delay') {
+          await new Promise((resolve) => setTimeout(resolve, active.ms))
+          if (closed) return
+          return handleResource(context, request, req, res, body, parsed.searchParams)
+        }
         const retry = active.retryAfterSeconds !== undefined ? { 'retry-after': String(active.retryAfterSeconds) } : undefined
         const error = new ApiError(active.code, active.reason ?? reasonForCode(active.code), active.message ?? faultMessage(active.code, request))
         return sendError(res, error, retry)

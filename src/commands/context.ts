@@ -13,8 +13,10 @@ export interface CommandContext {
   secrets: Secrets
   /** The workspace the plan paths are relative to. */
   cwd: string
-  /** Aborts when the runner cancels the job. */
+  /** Aborts when the runner cancels the job (its first signal). */
   signal: AbortSignal
+  /** Aborts when the runner signals a second time: a few seconds are left, report now. */
+  hurry?: AbortSignal
   /** Told how the run stands as steps finish (the running check shows it). */
   progress?: (snapshot: GateResult) => void
 }

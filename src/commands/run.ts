@@ -7,9 +7,10 @@ import { verdictOf, worstPhase } from '../analysis/run.js'
 import type { AnalysisOutcome, MetricSpec, Verdict } from '../analysis/types.js'
 import { IssueList } from '../config-error.js'
 import { clusterArgs, deferredArgs } from '../kube/args.js'
-import { KubectlError, kubectlFromInputs, type Kubectl } from '../kube/kubectl.js'
+import { KubectlError, kubectlFromInputs, WritesStopped, type Kubectl } from '../kube/kubectl.js'
 import { describeState, inProgress, RolloutClient, type RolloutState } from '../kube/rollout.js'
 import { abortAndConfirm } from '../kube/watch.js'
+import { systemClock } from '../clock.js'
 import { formatDuration } from '../plan/duration.js'
 import { instantiateMetrics, type ValueFromResolver } from '../plan/instantiate.js'
 import { loadPlanFiles } from '../plan/load.js'
@@ -26,6 +27,13 @@ import type { CommandContext } from './context.js'
 const ABORT_CONFIRM_MS = 5 * 60_000
 /** How often an unchanged wait is still reported in the log. */
 const HEARTBEAT_MS = 30_000
+/**
+ * The cancel path runs in real time (the runner's kill schedule is real): a moment for the loop to
+ * finish the call it is in, then the abort, each kubectl request bounded, all within the budget.
+ */
+const CANCEL_SETTLE_MS = 1_000
+const CANCEL_BUDGET_MS = 5_000
+const CANCEL_REQUEST_TIMEOUT_S = 2
 
 type Decision = 'continue' | 'stop'
 
@@ -66,6 +74,11 @@ function gateMetrics(context: CommandContext, plan: RolloutPlan, gate: AnalysisG
   )
 }
 
+/** A real-time wait for the cancel path (never the run's clock, which tests speed up). */
+function realDelay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
 /** A rollout at the end of its steps with the canary now stable. */
 function completed(state: RolloutState): boolean {
   return state.phase === 'Healthy' && Boolean(state.currentPodHash) && state.currentPodHash === state.stableRS && (state.currentStepIndex ?? state.steps.length) >= state.steps.length
@@ -91,6 +104,11 @@ class RolloutRun {
   private readonly deadline: number
   private outcome: Outcome = 'none'
   private started = false
+  /** The image was sent (the write may still be in flight): the canary may have started. */
+  private startRequested = false
+  /** The gate decided to abort (on-failure, on-inconclusive, timeout): a cancellation must not undo that. */
+  private abortDecided = false
+  private cancelling?: Promise<void>
   /** The run got as far as watching an update: it is driving this rollout. */
   private driving = false
   /** The step the rollout was at when this run began watching it. */
@@ -150,10 +168,31 @@ class RolloutRun {
   }
 
   async drive(): Promise<GateResult> {
-    try {
-      await this.steer()
-    } catch (error) {
-      if (!(error instanceof KubectlError)) throw error
+    const signal = this.context.signal
+    const steering = this.steer().then(
+      () => undefined,
+      (error: unknown) => ({ error })
+    )
+    const cancelled = new Promise<'cancelled'>((resolve) => {
+      if (signal.aborted) resolve('cancelled')
+      else signal.addEventListener('abort', () => resolve('cancelled'), { once: true })
+    })
+    const first = await Promise.race([steering, cancelled])
+    if (first === 'cancelled' || signal.aborted) {
+      // The loop may be inside a kubectl call; from now on it cannot write, and it gets a moment to
+      // settle (so an image in flight is known to have landed) before the cancel path aborts.
+      this.kubectl.stopWrites('the workflow was cancelled')
+      await Promise.race([steering, realDelay(CANCEL_SETTLE_MS)])
+      await this.cancelled()
+      await Promise.race([this.stopBackground(), realDelay(500)])
+      return this.result()
+    }
+    if (first && !(first.error instanceof KubectlError)) {
+      await this.stopBackground()
+      throw first.error
+    }
+    if (first) {
+      const error = first.error as KubectlError
       this.verdicts.push('Error')
       this.reasons.unshift(error.notFound && !this.last ? `rollout ${this.client.name} was not found in namespace ${this.client.namespace} (${error.message})` : error.message)
       // The gate lost the cluster mid-run: it still owes the rollout its on-failure.
@@ -163,9 +202,8 @@ class RolloutRun {
           this.notes.push(`on-failure (${this.inputs.onFailure}) could not be applied: ${(again as Error).message}`)
         })
       }
-    } finally {
-      await this.stopBackground()
     }
+    await this.stopBackground()
     return this.result()
   }
 
@@ -218,6 +256,7 @@ class RolloutRun {
     if (inputs.image) {
       if (newImage) {
         log.info(`starting the canary: ${inputs.image.container} ${container!.image ?? '?'} → ${inputs.image.image}`)
+        this.startRequested = true
         await this.client.setImage(inputs.image.container, inputs.image.image, state)
         this.started = true
       } else if (!inProgress(state)) {
@@ -342,6 +381,16 @@ class RolloutRun {
   private async runGate(index: number, gate: AnalysisGate, state: RolloutState): Promise<Decision> {
     const label = `step ${index + 1}/${this.plan.steps.length}`
     const outcome = await this.measure(label, gate, state, index)
+    // A cancellation wins over whatever the analysis concluded: an analysis the cancel stopped is
+    // never acted on as Inconclusive (on-inconclusive: promote would promote a cancelled canary).
+    if (this.context.signal.aborted) {
+      if (typeof outcome !== 'string') {
+        this.analyses.push({ label, stepIndex: index, templates: gate.templates.map((t) => t.name), outcome })
+        this.decidedBeforeCancel(label, outcome)
+      }
+      await this.cancelled()
+      return 'stop'
+    }
     if (outcome === 'stopped') return 'stop'
     if (outcome === 'moved') return 'continue'
     this.analyses.push({ label, stepIndex: index, templates: gate.templates.map((t) => t.name), outcome })
@@ -400,7 +449,13 @@ class RolloutRun {
   }
 
   private onMeasurement = (metric: MetricSpec, measurement: { finishedAt: number }, assessment: { phase: string }): void => {
-    if (!metric.dryRun && (assessment.phase === 'Failed' || assessment.phase === 'Error')) this.failingMeasurementAt ??= measurement.finishedAt
+    if (metric.dryRun) return
+    const failing = assessment.phase === 'Failed' || assessment.phase === 'Error'
+    if (failing) this.failingMeasurementAt ??= measurement.finishedAt
+    // Known the moment the metric decides, before the analysis has even stopped: a cancellation
+    // arriving now must still make the abort this verdict calls for.
+    const action = failing ? this.inputs.onFailure : assessment.phase === 'Inconclusive' ? this.inputs.onInconclusive : undefined
+    if (action === 'abort') this.abortDecided = true
   }
 
   /**
@@ -422,9 +477,11 @@ class RolloutRun {
     const stop = new AbortController()
     const running = this.analyse(label, metrics, stop)
     if (this.kubectl.dryRun) return running
-    const record = async (): Promise<void> => {
+    const record = async (): Promise<AnalysisOutcome> => {
       stop.abort()
-      this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome: await running })
+      const outcome = await running
+      this.analyses.push({ label, stepIndex, templates: gate.templates.map((t) => t.name), outcome })
+      return outcome
     }
     const done = new AbortController()
     running.then(() => done.abort(), () => done.abort())
@@ -432,12 +489,12 @@ class RolloutRun {
       for (;;) {
         const wake = this.background && !this.backgroundHandled ? [this.backgroundSettled.signal] : []
         await this.clock.sleep(this.inputs.pollIntervalMs, AbortSignal.any([done.signal, this.context.signal, ...wake])).catch(() => {})
-        if (done.signal.aborted) return await running
         if (this.context.signal.aborted) {
-          await record()
+          this.decidedBeforeCancel(label, await record())
           await this.cancelled()
           return 'stopped'
         }
+        if (done.signal.aborted) return await running
         if (this.background?.outcome && !this.backgroundHandled && this.background.outcome.verdict !== 'Successful') {
           await record()
           if ((await this.backgroundEnded(this.last ?? state)) === 'stop') return 'stopped'
@@ -568,6 +625,7 @@ class RolloutRun {
   }
 
   private async abortNow(reason: string, state: RolloutState): Promise<void> {
+    this.abortDecided = true
     const { record, state: after } = await abortAndConfirm(this.client, state, reason, {
       clock: this.clock,
       log: this.log,
@@ -624,21 +682,82 @@ class RolloutRun {
     await this.onFailure(reason, this.last ?? (await this.client.get()))
   }
 
-  private async cancelled(): Promise<void> {
+  /**
+   * An analysis that reached its verdict on its own just before the cancellation still counts:
+   * its failure is reported, and an abort it calls for (on-failure or on-inconclusive: abort) is
+   * made by the cancel path whatever abort-on-cancel says. Nothing is ever promoted on a cancel.
+   */
+  private decidedBeforeCancel(label: string, outcome: AnalysisOutcome): void {
+    if (outcome.ending !== 'decided' && outcome.ending !== 'completed') return
+    if (outcome.verdict === 'Successful') return
+    this.verdicts.push(outcome.verdict)
+    this.reasons.push(...outcome.reasons.map((reason) => `${label}: ${reason}`))
+    const action = outcome.verdict === 'Inconclusive' ? this.inputs.onInconclusive : this.inputs.onFailure
+    if (action === 'abort') this.abortDecided = true
+  }
+
+  /** The cancel path, run once however many places notice the cancellation. */
+  private cancelled(): Promise<void> {
+    this.cancelling ??= this.cancelNow()
+    return this.cancelling
+  }
+
+  /**
+   * Aborts the canary this run started (abort-on-cancel) within CANCEL_BUDGET_MS of real time, on a
+   * kubectl of its own with a short request timeout, so a hanging API server cannot keep the step
+   * from reporting; the runner's second signal cuts the wait for the abort to show.
+   */
+  private async cancelNow(): Promise<void> {
+    this.kubectl.stopWrites('the workflow was cancelled')
     this.verdicts.push('Inconclusive')
     this.reasons.unshift('the workflow was cancelled')
-    if (this.inputs.abortOnCancel && (this.started || this.driving) && this.last && !this.last.abort) {
-      // The runner gives a cancelled step a few seconds: abort, confirm briefly, report.
-      const { record } = await abortAndConfirm(this.client, this.last, 'the workflow was cancelled (abort-on-cancel)', {
-        clock: this.clock,
+    const mayHaveStarted = this.started || this.startRequested || this.driving
+    if (!mayHaveStarted) {
+      this.notes.push('the workflow was cancelled before the canary started: nothing to abort')
+      return
+    }
+    if (!this.inputs.abortOnCancel && !this.abortDecided) {
+      this.notes.push('abort-on-cancel is false: the rollout was left as it was')
+      return
+    }
+    if (this.kubectl.dryRun) return
+    const budget = AbortSignal.any([AbortSignal.timeout(CANCEL_BUDGET_MS), ...(this.context.hurry ? [this.context.hurry] : [])])
+    // One attempt per call: a retry would not fit the budget when the API server hangs.
+    const kubectl = this.kubectl.derive({ requestTimeoutSeconds: CANCEL_REQUEST_TIMEOUT_S, attempts: 1, clock: systemClock })
+    const client = new RolloutClient(kubectl, this.client.name, this.client.namespace, this.log)
+    const c = this.client.commands()
+    try {
+      const state = await client.get().catch(() => this.last)
+      if (state?.abort) {
+        this.outcome = 'aborted'
+        this.notes.push('the rollout was already aborted when the workflow was cancelled')
+        return
+      }
+      if (state && completed(state) && this.outcome === 'promoted') return
+      this.context.progress?.(this.result())
+      const reason = this.abortDecided && !this.inputs.abortOnCancel ? 'the abort the gate had decided, sent again as the workflow was cancelled' : 'the workflow was cancelled (abort-on-cancel)'
+      if (!state) {
+        // Never read (the API server hung from the start): abort blind rather than leave a canary running.
+        this.log.info(`aborting rollout ${client.name}: ${reason}`)
+        await client.abort()
+        this.outcome = 'aborted'
+        this.notes.push('the abort was sent without seeing the rollout first: the API server did not answer')
+        return
+      }
+      const { record, state: after } = await abortAndConfirm(client, state, reason, {
+        clock: systemClock,
         log: this.log,
         pollMs: 500,
-        confirmMs: 3000
+        confirmMs: CANCEL_BUDGET_MS,
+        signal: budget
       })
       this.abort = record
+      this.last = after
       this.outcome = 'aborted'
-    } else if (this.started || this.driving) {
-      this.notes.push('abort-on-cancel is false: the rollout was left as it was')
+    } catch (error) {
+      const message = (error as Error).message
+      this.log.error(`the abort on cancel failed: ${message}; abort by hand: ${c.abort}`)
+      this.reasons.push(`the workflow was cancelled and the abort could not be sent (${message}): abort by hand with ${c.abort}`)
     }
   }
 

@@ -88,10 +88,19 @@ export function displayCommand(program: string, args: string[]): string {
   return [program, ...args].map(quote).join(' ')
 }
 
+/** A write refused because the run was cancelled: from then on only the cancel path changes the cluster. */
+export class WritesStopped extends Error {
+  constructor(reason: string) {
+    super(`not changing the cluster: ${reason}`)
+    this.name = 'WritesStopped'
+  }
+}
+
 export class Kubectl {
   /** kubectl processes started (for the "calls per minute while watching" figure). */
   calls = 0
   private pluginFound: boolean | undefined
+  private stoppedBecause?: string
   private readonly exec: Exec
   private readonly program: string
 
@@ -102,6 +111,20 @@ export class Kubectl {
 
   get dryRun(): boolean {
     return Boolean(this.options.dryRun)
+  }
+
+  /**
+   * Refuses every later write. When the workflow is cancelled the gate's own loop may still be
+   * inside a call; whatever it decides when that call returns (a promote, say) must not reach the
+   * cluster: only the cancel path, on its own Kubectl, still writes.
+   */
+  stopWrites(reason: string): void {
+    this.stoppedBecause ??= reason
+  }
+
+  /** The same kubectl with other bounds: the cancel path's short request timeout and few attempts. */
+  derive(overrides: Pick<KubectlOptions, 'requestTimeoutSeconds' | 'attempts' | 'clock'>): Kubectl {
+    return new Kubectl({ ...this.options, ...overrides })
   }
 
   private fullArgs(args: string[]): string[] {
@@ -147,10 +170,13 @@ export class Kubectl {
 
   /**
    * A call that changes the cluster: logged as the command a person would type, and in dry-run mode
-   * only logged. Returns stdout, or undefined in dry-run mode.
+   * only logged. Returns stdout, or undefined in dry-run mode. After stopWrites() only `safe`
+   * calls (an abort, deleting what the gate created) still run.
    */
-  async write(args: string[], options: { input?: string; what?: string } = {}): Promise<string | undefined> {
+  async write(args: string[], options: { input?: string; what?: string; safe?: boolean } = {}): Promise<string | undefined> {
     const shown = displayCommand(this.program, this.options.context ? [...args, `--context=${this.options.context}`] : args)
+    // Writes that only make things safer (an abort, deleting the gate's own Jobs) still run.
+    if (this.stoppedBecause !== undefined && !options.safe) throw new WritesStopped(this.stoppedBecause)
     if (this.dryRun) {
       this.options.log.info(`dry-run, would run: ${shown}${options.input ? `  (stdin: ${options.what ?? 'a manifest'})` : ''}`)
       return undefined

@@ -143,14 +143,14 @@ export class RolloutClient {
     return parseRollout(await this.kubectl.readJson(['get', 'rollout', this.name, '-n', this.namespace]))
   }
 
-  private async statusPatch(patch: Json): Promise<void> {
+  private async statusPatch(patch: Json, safe = false): Promise<void> {
     const text = JSON.stringify(patch)
     try {
-      await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--subresource=status', '--type=merge', '-p', text])
+      await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--subresource=status', '--type=merge', '-p', text], { safe })
     } catch (error) {
       // Servers without the status subresource: the plugin retries on the main resource.
       if (error instanceof KubectlError && error.notFound && /subresource|status/i.test(error.stderr)) {
-        await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--type=merge', '-p', text])
+        await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--type=merge', '-p', text], { safe })
         return
       }
       throw error
@@ -161,8 +161,8 @@ export class RolloutClient {
     await this.kubectl.write(['patch', 'rollout', this.name, '-n', this.namespace, '--type=merge', '-p', JSON.stringify(patch)])
   }
 
-  private async plugin(args: string[]): Promise<void> {
-    await this.kubectl.write(['argo', 'rollouts', ...args, '-n', this.namespace])
+  private async plugin(args: string[], safe = false): Promise<void> {
+    await this.kubectl.write(['argo', 'rollouts', ...args, '-n', this.namespace], { safe })
   }
 
   /** Makes the live steps these; arrays in a merge patch are replaced whole. */
@@ -207,9 +207,10 @@ export class RolloutClient {
     }
   }
 
+  /** An abort only ever makes the canary safer: it runs even after the gate stopped other writes. */
   async abort(): Promise<void> {
-    if (this.usePlugin) return this.plugin(['abort', this.name])
-    await this.statusPatch({ status: { abort: true } })
+    if (this.usePlugin) return this.plugin(['abort', this.name], true)
+    await this.statusPatch({ status: { abort: true } }, true)
   }
 
   /** A user pause (spec.paused), as `kubectl argo rollouts pause` sets it. */

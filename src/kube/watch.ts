@@ -55,7 +55,15 @@ export async function abortAndConfirm(
   await client.abort()
   const record: AbortRecord = { reason, failingMeasurementAt: options.failingMeasurementAt, requestedAt, weightBefore: before.canaryWeight }
   if (options.dryRun) return { record, state: before }
-  const { state, met } = await waitUntil(client, abortShown, { ...options, pollMs: Math.min(options.pollMs, 1000), until: requestedAt + options.confirmMs })
+  let watched: { state: RolloutState; met: boolean }
+  try {
+    watched = await waitUntil(client, abortShown, { ...options, pollMs: Math.min(options.pollMs, 1000), until: requestedAt + options.confirmMs })
+  } catch (error) {
+    // The abort was sent; only seeing it failed. Say so rather than call the abort failed.
+    log.warning(`rollout ${client.name}: the abort was sent, but reading the rollout back failed: ${(error as Error).message}`)
+    return { record, state: before }
+  }
+  const { state, met } = watched
   record.weightAfter = state.canaryWeight
   if (met) {
     record.confirmedAt = clock.now()

@@ -123,7 +123,7 @@ export class JobProvider implements Provider {
       if (error instanceof KubectlError) throw new MeasurementError(`job ${name}: ${error.message}`)
       throw error
     } finally {
-      await kubectl.write(['delete', 'job', name, '-n', namespace, '--ignore-not-found', '--wait=false', '--cascade=background']).catch((error: unknown) => {
+      await kubectl.write(['delete', 'job', name, '-n', namespace, '--ignore-not-found', '--wait=false', '--cascade=background'], { safe: true }).catch((error: unknown) => {
         context.log.warning(`${metric.name}: could not delete job ${name}: ${(error as Error).message}`)
       })
     }
