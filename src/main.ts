@@ -259,4 +259,7 @@ export async function run(runner: Runner = githubRunner()): Promise<void> {
     }
   }
   await finish(result)
+  for (const [event, handler] of [['SIGINT', onSignal], ['SIGTERM', onSignal], ['uncaughtException', onCrash], ['unhandledRejection', onCrash]] as const) {
+    process.off(event, handler)
+  }
 }
