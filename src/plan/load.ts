@@ -276,8 +276,8 @@ export function parseDocuments(text: string, file: string, issues: IssueList): S
       const reported = new Set<string>()
       for (const error of doc.errors) {
         const line = error.linePos?.[0]?.line ?? counter.linePos(error.pos[0]).line
-        // The parser's recursion ends in a stack overflow it reports as this code, once per level.
-        const message = error.code === 'RESOURCE_EXHAUSTION' ? `nests too deeply to read (at most ${PLAN_LIMITS.depth} levels; resource exhaustion?)` : `YAML error: ${error.message.split('\n')[0]}`
+        // The parser's recursion ends in a stack overflow it reports, often more than once.
+        const message = error.code === 'RESOURCE_EXHAUSTION' || /call stack/i.test(error.message) ? `nests too deeply to read (at most ${PLAN_LIMITS.depth} levels; resource exhaustion?)` : `YAML error: ${error.message.split('\n')[0]}`
         if (reported.has(message)) continue
         reported.add(message)
         issues.add({ where: `${file}:${line}`, message })
