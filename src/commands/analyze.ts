@@ -8,7 +8,7 @@ import { readTemplates, TEMPLATE_KINDS, type AnalysisTemplate } from '../plan/te
 import { createProviders } from '../providers/index.js'
 import type { GateResult } from '../report/model.js'
 import { formatDuration } from '../plan/duration.js'
-import { checkCredentials, checkFinite } from './checks.js'
+import { checkCredentials, checkFinite, checkTimeBudget } from './checks.js'
 import type { CommandContext } from './context.js'
 
 function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: number, issues: IssueList): AnalysisTemplate[] {
@@ -37,6 +37,7 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
   const templates = selectTemplates(readTemplates(docs, issues), inputs.templates, templateDocs, issues)
   const metrics = instantiateMetrics(templates, { mode: 'analyze', prometheusUrl: inputs.prometheusUrl, secrets, input: inputs.args }, issues)
   checkFinite(metrics, 'analyze', issues)
+  checkTimeBudget(metrics, templates, inputs.timeoutMs, issues)
   checkCredentials(metrics, context, issues)
   issues.throwIfAny()
 
