@@ -2,7 +2,7 @@
 import type { MetricSpec } from '../analysis/types.js'
 import type { IssueList } from '../config-error.js'
 import { formatDuration, formatSpan } from '../plan/duration.js'
-import type { AnalysisTemplate } from '../plan/templates.js'
+import { suggestion, type AnalysisTemplate } from '../plan/templates.js'
 import type { CommandContext } from './context.js'
 
 /** Metrics that would run until stopped cannot give a verdict on their own. */
@@ -52,6 +52,22 @@ export function checkTimeBudget(metrics: MetricSpec[], templates: AnalysisTempla
       subject: `metric "${metric.name}"`,
       field: repeats > 0 ? 'count' : 'initialDelay',
       message: `${sum} ${needed > timeoutMs ? '>' : '≥'} timeout ${formatDuration(timeoutMs)}: the last measurement would come after the run's timeout; lower ${repeats > 0 ? 'the count or the interval' : 'the initialDelay'}, or raise the timeout input`
+    })
+  }
+}
+
+/**
+ * Every arg of the args input must be declared by a template of the plan: one that none declares
+ * is never substituted, so a misspelt override (`error-treshold=1`) would leave the template's
+ * default in force without a word. `templates` is the whole plan, not only the templates chosen.
+ */
+export function checkArgsInput(args: Map<string, string>, templates: AnalysisTemplate[], issues: IssueList): void {
+  const declared = new Set(templates.flatMap((template) => template.args.map((arg) => arg.name)))
+  for (const name of args.keys()) {
+    if (declared.has(name)) continue
+    issues.add({
+      where: 'input "args"',
+      message: `"${name}" is declared by no template in the plan, so it would change nothing${suggestion(name, declared) || ` (declared: ${[...declared].join(', ') || 'none'})`}`
     })
   }
 }

@@ -1,5 +1,6 @@
-// A metric that cannot finish before the run's timeout can never pass: analyze (and run, for each
-// analysis step) refuses it before measuring, at the metric's count line, with the numbers.
+// The checks analyze makes before it measures. A metric that cannot finish before the run's timeout
+// can never pass: it is refused at its count line, with the numbers (run does the same for each
+// analysis step). An args input that no template declares would silently change nothing.
 import { describe, expect, it } from '@jest/globals'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -88,5 +89,26 @@ describe('count × interval against the timeout', () => {
 
   it('writes long spans in days and years', () => {
     expect([formatSpan(90_000), formatSpan(3 * 86_400_000 + 5), formatSpan(999_999_999 * 60_000)]).toEqual(['1m 30s', '3 days', '1902 years'])
+  })
+})
+
+describe('the args input against the plan', () => {
+  const withArgs = template(metric('error-rate', 'successCondition: result[0] < {{args.error-threshold}}').replace(/\n      successCondition: result\[0\] < 0\.01/, '')).replace(
+    'spec:\n',
+    'spec:\n  args:\n    - name: app-name\n    - name: error-threshold\n      value: "2"\n'
+  )
+
+  it('refuses an arg no template declares, since a misspelt override would leave the default in force', async () => {
+    expect(await analyzeProblems(withArgs, { args: 'app-name=vote\nerror-treshold=1\nregion=eu' })).toEqual([
+      'input "args": "error-treshold" is declared by no template in the plan, so it would change nothing (did you mean "error-threshold"?)',
+      'input "args": "region" is declared by no template in the plan, so it would change nothing (declared: app-name, error-threshold)'
+    ])
+  })
+
+  it('accepts args declared by a template the templates input did not choose', async () => {
+    const other = withArgs.replace('name: budget', 'name: other').replace('- name: app-name', '- name: region')
+    // a metric that cannot finish stops analyze before it measures; it is the only problem
+    const plan = `${withArgs}${metric('endless', 'interval: 1m\ncount: 1000')}---\n${other}`
+    expect(await analyzeProblems(plan, { args: 'app-name=vote\nregion=eu', templates: 'budget' })).toEqual([expect.stringMatching(/^plan\.yaml:\d+: metric "endless": count: \(count 1000 − 1\)/)])
   })
 })
