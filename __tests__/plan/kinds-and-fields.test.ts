@@ -211,4 +211,9 @@ ${canary}`
     expect(problems).toEqual([])
     expect(plan?.steps.map((step) => step.kind)).toEqual(['other', 'setWeight', 'analysis'])
   })
+
+  it('refuses two Rollouts of the same name rather than driving the first', () => {
+    const vote = (weight: number) => `apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: vote}\nspec: {strategy: {canary: {steps: [{setWeight: ${weight}}]}}}\n`
+    expect(read(`${vote(20)}---\n${vote(50)}`, 'vote').problems).toEqual(['plan.yaml:8: rollout "vote": is defined twice (also at plan.yaml:3)'])
+  })
 })

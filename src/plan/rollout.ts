@@ -128,6 +128,12 @@ export function readRolloutPlan(docs: SourceDocument[], name: string, templates:
     return undefined
   }
   const subject = `rollout "${doc.name}"`
+  const twin = rollouts.find((other) => other !== doc && other.name === doc!.name)
+  if (twin) {
+    // Which of the two the user meant cannot be guessed; driving either would drop the other's steps.
+    issues.add({ where: twin.at(['metadata', 'name']), subject, message: `is defined twice (also at ${doc.at(['metadata', 'name'])})` })
+    return undefined
+  }
   // The kind is the one meant: a misspelt kind was reported when the file was read.
   const parsed = rolloutSchema.safeParse({ ...doc.value, kind: doc.kind })
   if (!parsed.success) {
