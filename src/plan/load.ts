@@ -1,6 +1,6 @@
 // Reads the `plan` input: files (globs allowed), each holding one or more YAML documents. Every
 // document keeps its source so a problem can be reported at its file and line.
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, visit, type Document } from 'yaml'
 import type { IssueList } from '../config-error.js'
@@ -40,13 +40,24 @@ async function expand(pattern: string, cwd: string, issues: IssueList): Promise<
     try {
       const info = await stat(full)
       if (info.isFile()) return [full]
-      issues.add({ where: 'input "plan"', message: `"${pattern}" is a directory; name the YAML files (or a glob such as ${pattern}/*.yaml)` })
+      issues.add({
+        where: 'input "plan"',
+        message: info.isDirectory() ? `"${pattern}" is a directory; name the YAML files (or a glob such as ${pattern}/*.yaml)` : `"${pattern}" is not a regular file`
+      })
     } catch {
       issues.add({ where: 'input "plan"', message: `"${pattern}" does not exist (looked in ${cwd})` })
     }
     return []
   }
-  const found = (await globFiles(pattern, cwd)).filter((file) => /\.ya?ml$/i.test(file))
+  let matched: string[]
+  try {
+    matched = await globFiles(pattern, cwd)
+  } catch (error) {
+    // A malformed class such as [z-a] makes no regular expression.
+    issues.add({ where: 'input "plan"', message: `"${pattern}" is not a valid glob (${(error as Error).message.split(': ').pop()})` })
+    return []
+  }
+  const found = matched.filter((file) => /\.ya?ml$/i.test(file))
   if (found.length === 0) issues.add({ where: 'input "plan"', message: `"${pattern}" matches no .yaml file (looked in ${cwd})` })
   return found
 }
@@ -330,8 +341,15 @@ export async function loadPlanFiles(patterns: string[], cwd: string, issues: Iss
     issues.add({ where: 'input "plan"', message: 'is required: name the YAML files holding the AnalysisTemplates (and the Rollout for command run)' })
     return []
   }
-  const files = new Set<string>()
-  for (const pattern of patterns) for (const file of await expand(pattern, cwd, issues)) files.add(file)
+  // Keyed by the real path: a file reached twice (named twice, or through a link) is read once.
+  const byRealPath = new Map<string, string>()
+  for (const pattern of patterns) {
+    for (const file of await expand(pattern, cwd, issues)) {
+      const real = await realpath(file).catch(() => file)
+      if (!byRealPath.has(real)) byRealPath.set(real, file)
+    }
+  }
+  const files = byRealPath.values()
   const docs: SourceDocument[] = []
   let total = 0
   for (const file of files) {
