@@ -112,3 +112,14 @@ describe('the args input against the plan', () => {
     expect(await analyzeProblems(plan, { args: 'app-name=vote\nregion=eu', templates: 'budget' })).toEqual([expect.stringMatching(/^plan\.yaml:\d+: metric "endless": count: \(count 1000 − 1\)/)])
   })
 })
+
+describe('every problem once', () => {
+  it('reports a mistake in a template used by two analysis steps once', () => {
+    const issues = new IssueList()
+    const secrets = new Secrets()
+    const templates = readTemplates(parseDocuments(template(metric('endless', 'interval: 1m\ncount: 1000')), 'plan.yaml', issues), issues)
+    // as run checks each analysis step of a Rollout that names the template twice
+    for (let step = 0; step < 2; step++) checkTimeBudget(instantiateMetrics(templates, { mode: 'run', secrets, input: new Map() }, issues), templates, 3_600_000, issues)
+    expect(issues.issues.map(formatIssue)).toEqual([expect.stringMatching(/^plan\.yaml:8: metric "endless": count: /)])
+  })
+})
