@@ -275,7 +275,10 @@ function decideKind(record: Record<string, unknown>): { read?: string; problems:
 
 const SUBJECTS: Record<string, string> = { Rollout: 'rollout', AnalysisTemplate: 'template', ClusterAnalysisTemplate: 'cluster template' }
 
-/** Parses YAML text into documents; YAML syntax errors and unreadable documents are reported as issues. */
+/**
+ * The documents of one file that canary-gate reads; YAML errors, documents that cannot be read and
+ * misspelt kinds are reported as issues, other kinds are left out.
+ */
 export function parseDocuments(text: string, file: string, issues: IssueList): SourceDocument[] {
   const counter = new LineCounter()
   const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true })
