@@ -83,6 +83,8 @@ export const PLAN_LIMITS = {
   aliases: 100
 } as const
 
+const TOO_DEEP = `nests more than ${PLAN_LIMITS.depth} levels deep (resource exhaustion?)`
+
 /** The kinds canary-gate reads. */
 export const READ_KINDS = ['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTemplate'] as const
 const ARGO_GROUP = 'argoproj.io'
@@ -210,6 +212,30 @@ function firstAliasLine(doc: Document, counter: LineCounter): number | undefined
   return line
 }
 
+/** Keys that appear twice in one mapping, as they would collide in the document read. */
+function duplicateKeys(doc: Document, counter: LineCounter): Array<{ key: string; line: number; first: number }> | 'too deep' {
+  const found: Array<{ key: string; line: number; first: number }> = []
+  try {
+    visit(doc, {
+      Map(_, map) {
+        const seen = new Map<string, number>()
+        for (const pair of map.items) {
+          if (!isScalar(pair.key)) continue
+          const key = String(pair.key.value)
+          const line = pair.key.range ? counter.linePos(pair.key.range[0]).line : 1
+          const first = seen.get(key)
+          if (first === undefined) seen.set(key, line)
+          else found.push({ key: key.length > 60 ? `${key.slice(0, 60)}…` : key, line, first })
+        }
+      }
+    })
+  } catch (error) {
+    if (error instanceof RangeError) return 'too deep'
+    throw error
+  }
+  return found
+}
+
 function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'string') return 'text'
@@ -281,7 +307,9 @@ const SUBJECTS: Record<string, string> = { Rollout: 'rollout', AnalysisTemplate:
  */
 export function parseDocuments(text: string, file: string, issues: IssueList): SourceDocument[] {
   const counter = new LineCounter()
-  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true })
+  // The parser's own duplicate-key check compares every key with every other: a 600 KB mapping
+  // takes minutes. duplicateKeys() does the same check in one pass.
+  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false })
   const list = Array.isArray(docs) ? docs : [docs]
   const out: SourceDocument[] = []
   list.forEach((doc, index) => {
@@ -291,13 +319,22 @@ export function parseDocuments(text: string, file: string, issues: IssueList): S
       for (const error of doc.errors) {
         const line = error.linePos?.[0]?.line ?? counter.linePos(error.pos[0]).line
         // The parser's recursion ends in a stack overflow it reports, often more than once.
-        const message = error.code === 'RESOURCE_EXHAUSTION' || /call stack/i.test(error.message) ? `nests too deeply to read (at most ${PLAN_LIMITS.depth} levels; resource exhaustion?)` : `YAML error: ${error.message.split('\n')[0]}`
+        const message = error.code === 'RESOURCE_EXHAUSTION' || /call stack/i.test(error.message) ? TOO_DEEP : `YAML error: ${error.message.split('\n')[0]}`
         if (reported.has(message)) continue
         reported.add(message)
         issues.add({ where: `${file}:${line}`, message })
       }
       return
     }
+    const duplicates = duplicateKeys(doc, counter)
+    if (duplicates === 'too deep') {
+      issues.add({ where: `${file}:${firstLine}`, message: TOO_DEEP })
+      return
+    }
+    for (const duplicate of duplicates) {
+      issues.add({ where: `${file}:${duplicate.line}`, message: `YAML error: duplicate key "${duplicate.key}" (also at line ${duplicate.first}); the second would silently replace the first` })
+    }
+    if (duplicates.length > 0) return
     let value: unknown
     try {
       value = doc.toJS({ maxAliasCount: PLAN_LIMITS.aliases })
@@ -305,7 +342,7 @@ export function parseDocuments(text: string, file: string, issues: IssueList): S
       const text = (error as Error).message ?? String(error)
       const where = `${file}:${firstAliasLine(doc, counter) ?? firstLine}`
       if (/excessive alias count/i.test(text)) issues.add({ where, message: 'too many aliases (resource exhaustion?): a plan document may expand its aliases only a little' })
-      else if (error instanceof RangeError) issues.add({ where, message: `nests too deeply to read (at most ${PLAN_LIMITS.depth} levels; resource exhaustion?)` })
+      else if (error instanceof RangeError) issues.add({ where, message: TOO_DEEP })
       else issues.add({ where, message: `YAML error: ${text.split('\n')[0]}` })
       return
     }
@@ -319,7 +356,7 @@ export function parseDocuments(text: string, file: string, issues: IssueList): S
     if (deep) {
       issues.add({
         where: `${file}:${deep.cycle ? (firstAliasLine(doc, counter) ?? lineOf(deep.path)) : lineOf(deep.path)}`,
-        message: deep.cycle ? 'an alias refers to a node that contains it, which makes an endless document' : `nests deeper than ${PLAN_LIMITS.depth} levels (resource exhaustion?)`
+        message: deep.cycle ? 'an alias refers to a node that contains it, which makes an endless document' : TOO_DEEP
       })
       return
     }
