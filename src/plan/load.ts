@@ -225,7 +225,7 @@ function duplicateKeys(doc: Document, counter: LineCounter): Array<{ key: string
           const line = pair.key.range ? counter.linePos(pair.key.range[0]).line : 1
           const first = seen.get(key)
           if (first === undefined) seen.set(key, line)
-          else found.push({ key: key.length > 60 ? `${key.slice(0, 60)}…` : key, line, first })
+          else found.push({ key: clip(key), line, first })
         }
       }
     })
@@ -246,6 +246,11 @@ interface KindProblem {
   path: YamlPath
   field: string
   message: string
+}
+
+/** Text from the file, short enough for a message. */
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text
 }
 
 /** The group of an apiVersion: `argoproj.io` of `argoproj.io/v1alpha1`, '' for the core `v1`. */
@@ -286,7 +291,7 @@ function decideKind(record: Record<string, unknown>): { read?: string; problems:
     problems.push({
       path: ['apiVersion'],
       field: 'apiVersion',
-      message: nearGroup ? `"${apiVersion}" is not Argo's API group (did you mean "${ARGO_API_VERSION}"?)` : `"${apiVersion}" is not served: Argo Rollouts' ${meant} is ${ARGO_API_VERSION}`
+      message: nearGroup ? `"${apiVersion}" is not Argo's API group (did you mean "${ARGO_API_VERSION}"?)` : `"${clip(apiVersion)}" is not served: Argo Rollouts' ${meant} is ${ARGO_API_VERSION}`
     })
   }
   if (meant && !exact) {
@@ -294,7 +299,7 @@ function decideKind(record: Record<string, unknown>): { read?: string; problems:
     problems.push({ path: ['kind'], field: 'kind', message: `unknown kind "${kind}"${caseOnly ? ', kinds are case-sensitive' : ''} (did you mean "${meant}"?)` })
   }
   if (!meant && group === ARGO_GROUP && !OTHER_ARGO_KINDS.has(kind)) {
-    problems.push({ path: ['kind'], field: 'kind', message: `Argo has no kind "${kind}"; canary-gate reads ${READ_KINDS.join(', ')}` })
+    problems.push({ path: ['kind'], field: 'kind', message: `Argo has no kind "${clip(kind)}"; canary-gate reads ${READ_KINDS.join(', ')}` })
   }
   return { read: meant, problems }
 }
