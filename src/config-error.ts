@@ -29,10 +29,15 @@ export class ConfigError extends Error {
   }
 }
 
-/** Collects issues and throws them together. */
+/** Collects issues and throws them together, each once. */
 export class IssueList {
   readonly issues: ConfigIssue[] = []
+  private readonly seen = new Set<string>()
   add(issue: ConfigIssue): void {
+    // The same template checked for two analysis steps has the same mistakes: say each once.
+    const line = formatIssue(issue)
+    if (this.seen.has(line)) return
+    this.seen.add(line)
     this.issues.push(issue)
   }
   get empty(): boolean {

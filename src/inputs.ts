@@ -1,7 +1,7 @@
 // The action's inputs, read once into a typed object. Every problem is reported together, each
 // naming the input and what is wrong. Secret inputs are registered before anything is logged.
 import { ConfigError, IssueList } from './config-error.js'
-import { parseDuration } from './plan/duration.js'
+import { formatDuration, parseDuration } from './plan/duration.js'
 import { parseArgsInput } from './plan/instantiate.js'
 import { splitPlanInput } from './plan/load.js'
 import { NERDGRAPH_URLS } from './providers/newrelic.js'
@@ -69,14 +69,105 @@ function bool(issues: IssueList, name: string, value: string, fallback: boolean)
   return fallback
 }
 
+/**
+ * Bounds on the duration inputs: past them a value is a typo (`100000h`, `1ms`) that would hold a
+ * runner for days or poll the API server without pause.
+ */
+const DURATION_BOUNDS: Record<string, { min: number; max: number; why: string }> = {
+  timeout: { min: 1000, max: 120 * 3_600_000, why: 'a job runs at most 5 days, even on a self-hosted runner' },
+  'poll-interval': { min: 1000, max: 10 * 60_000, why: 'the rollout is read once per poll' },
+  'kubectl-timeout': { min: 1000, max: 10 * 60_000, why: 'each kubectl request is bounded by it, and retried' }
+}
+
 function duration(issues: IssueList, name: string, value: string, fallback: string): number {
   const text = value === '' ? fallback : value
   const ms = parseDuration(text)
+  const fallbackMs = parseDuration(fallback) ?? 0
   if (ms === undefined || ms <= 0) {
     issues.add({ where: `input "${name}"`, message: `"${text}" is not a positive duration (e.g. 30s, 10m, 1h)` })
-    return parseDuration(fallback) ?? 0
+    return fallbackMs
+  }
+  const bounds = DURATION_BOUNDS[name]
+  if (bounds && (ms < bounds.min || ms > bounds.max || !Number.isFinite(ms))) {
+    const shown = text.length > 20 ? `${text.slice(0, 20)}…` : text
+    const [relation, limit] = ms < bounds.min ? ['shorter', bounds.min] : ['longer', bounds.max]
+    issues.add({ where: `input "${name}"`, message: `"${shown}" is ${relation} than ${formatDuration(limit)}, the ${relation === 'shorter' ? 'least' : 'most'} it may be (${bounds.why})` })
+    return fallbackMs
   }
   return ms
+}
+
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
+const REGISTRY_HOST = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9A-Fa-f:]+\\])(?::[0-9]+)?$`)
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
+const TAG = /^\w[\w.-]{0,127}$/
+const DIGESTS: Record<string, RegExp> = { sha256: /^[a-f0-9]{64}$/, sha512: /^[a-f0-9]{128}$/ }
+/** What the grammar allows at all; anything else (`$`, `;`, `(`, quotes, spaces) is named. */
+const REFERENCE_CHARS = /^[A-Za-z0-9._\-/:@[\]]$/
+
+/**
+ * Why `ref` is not a container image reference, or undefined when it is one: the grammar of
+ * docker/distribution's reference package — [registry-host[:port]/]path[:tag][@digest], the path
+ * lower case. The reference reaches kubectl as an argument and the Rollout as the pod's image, so
+ * anything outside the grammar (an option such as --kubeconfig=…, shell text) is refused. The
+ * messages never repeat the reference: a mistaken input may hold a credential.
+ */
+export function checkImageReference(ref: string): string | undefined {
+  if (ref === '') return 'no image after "=" (expected container=image:tag)'
+  if (ref.startsWith('-')) return 'the image must not start with "-" (kubectl would take it for an option)'
+  for (const char of ref) {
+    if (REFERENCE_CHARS.test(char)) continue
+    if (/\s/.test(char)) return 'the image must not contain spaces'
+    const code = char.codePointAt(0)!
+    const shown = code < 0x20 || code === 0x7f ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `"${char}"`
+    return `${shown} is not allowed in an image reference (letters, digits, ".", "_", "-", "/", ":" and "@")`
+  }
+  const at = ref.indexOf('@')
+  const named = at < 0 ? ref : ref.slice(0, at)
+  if (at >= 0) {
+    const digest = ref.slice(at + 1)
+    const colon = digest.indexOf(':')
+    const algorithm = colon < 0 ? '' : digest.slice(0, colon)
+    if (!(algorithm in DIGESTS)) return 'the digest after "@" must be sha256:<64 hex digits> (or sha512:<128>)'
+    if (!DIGESTS[algorithm].test(digest.slice(colon + 1))) return `the ${algorithm} digest must be ${algorithm === 'sha256' ? 64 : 128} lower-case hex digits`
+  }
+  const lastSlash = named.lastIndexOf('/')
+  const tagColon = named.lastIndexOf(':')
+  const name = tagColon > lastSlash ? named.slice(0, tagColon) : named
+  if (tagColon > lastSlash && !TAG.test(named.slice(tagColon + 1))) {
+    return 'the tag must be 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"'
+  }
+  if (name.length > 255) return 'the image name is longer than 255 characters'
+  const parts = name.split('/')
+  // As docker reads it: the first part names a registry when it has a "." or a ":", or is localhost.
+  const host = parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === 'localhost') ? parts.shift()! : undefined
+  if (host !== undefined && !REGISTRY_HOST.test(host)) return 'the registry must be a host name or address, with an optional :port'
+  if (parts.some((part) => part === '')) return 'the image has an empty path part (a leading, doubled or trailing "/")'
+  if (parts.some((part) => part !== part.toLowerCase())) return 'the repository path must be lower case (upper case is allowed only in the registry host and the tag)'
+  if (!parts.every((part) => PATH_COMPONENT.test(part))) return 'each part of the repository path must be lower-case letters and digits, joined by ".", "_", "__" or "-"'
+  return undefined
+}
+
+/** A kubeconfig context name: free-form, but one printable word (it is logged, and passed to kubectl). */
+function checkContextName(value: string): string | undefined {
+  if (value.length > 253) return 'is longer than 253 characters'
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(value)) return 'must be a kubeconfig context name, without spaces or control characters'
+  if (value.startsWith('-')) return 'must be a kubeconfig context name, not an option'
+  return undefined
+}
+
+/** An http(s) URL, checked without repeating it: URLs carry tokens. */
+function checkUrl(value: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(value)) return 'must be an http(s) URL, without spaces or control characters'
+  try {
+    const url = new URL(value)
+    if (url.protocol === 'http:' || url.protocol === 'https:') return undefined
+  } catch {
+    // reported below
+  }
+  return 'must be an http(s) URL'
 }
 
 function headerLines(issues: IssueList, name: string, value: string): Array<{ key: string; value: string }> {
@@ -130,25 +221,39 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     const eq = imageText.indexOf('=')
     const container = eq > 0 ? imageText.slice(0, eq).trim() : ''
     const ref = eq > 0 ? imageText.slice(eq + 1).trim() : ''
-    const problem = container ? checkKubernetesName(container, 'label') : 'expected container=image:tag'
-    if (problem || !ref || /\s/.test(ref)) {
-      issues.add({ where: 'input "image"', message: problem ?? `"${ref}" is not an image reference` })
-    } else {
-      image = { container, image: ref }
-    }
+    const problem = container ? (checkKubernetesName(container, 'label') ?? checkImageReference(ref)) : 'expected container=image:tag'
+    if (problem) issues.add({ where: 'input "image"', message: problem })
+    else image = { container, image: ref }
   }
+  const kubeContext = get('context') || undefined
+  const contextProblem = kubeContext === undefined ? undefined : checkContextName(kubeContext)
+  if (contextProblem) issues.add({ where: 'input "context"', message: contextProblem })
 
   const region = oneOf(issues, 'newrelic-region', get('newrelic-region').toLowerCase(), ['us', 'eu'] as const, 'us')
   const graphqlUrl = get('newrelic-graphql-url') || NERDGRAPH_URLS[region]
-  if (!/^https?:\/\//.test(graphqlUrl)) issues.add({ where: 'input "newrelic-graphql-url"', message: `"${graphqlUrl}" is not an http(s) URL` })
+  const graphqlProblem = checkUrl(graphqlUrl)
+  if (graphqlProblem) issues.add({ where: 'input "newrelic-graphql-url"', message: graphqlProblem })
   const accountText = get('newrelic-account-id')
   let accountId: number | undefined
   if (accountText) {
-    if (/^\d+$/.test(accountText)) accountId = Number(accountText)
-    else issues.add({ where: 'input "newrelic-account-id"', message: `must be a number (the New Relic account ID), got "${accountText}"` })
+    // Never repeated: a key pasted into the wrong input is still a key.
+    if (/^\d{1,15}$/.test(accountText)) accountId = Number(accountText)
+    else issues.add({ where: 'input "newrelic-account-id"', message: 'must be a number (the New Relic account ID)' })
   }
   const prometheusUrl = get('prometheus-url') || undefined
-  if (prometheusUrl && !/^https?:\/\//.test(prometheusUrl)) issues.add({ where: 'input "prometheus-url"', message: 'must be an http(s) URL' })
+  const prometheusProblem = prometheusUrl === undefined ? undefined : checkUrl(prometheusUrl)
+  if (prometheusProblem) issues.add({ where: 'input "prometheus-url"', message: prometheusProblem })
+
+  const templates = list(get('templates'))
+  for (const name of templates) {
+    const problem = checkKubernetesName(name, 'name')
+    if (problem) issues.add({ where: 'input "templates"', message: problem.replace('Kubernetes name', 'template name') })
+  }
+  const checkName = get('check-name') || 'canary-gate'
+  // eslint-disable-next-line no-control-regex
+  if (checkName.length > 255 || /[\u0000-\u001f\u007f]/.test(checkName)) {
+    issues.add({ where: 'input "check-name"', message: 'must be one line of at most 255 characters (it names the check on the commit)' })
+  }
 
   const argsIssues = new IssueList()
   const args = parseArgsInput(get('args'), argsIssues)
@@ -161,13 +266,13 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     namespace,
     image,
     args,
-    templates: list(get('templates')),
+    templates,
     prometheusUrl,
     prometheusHeaders,
     newRelic: { apiKey: apiKey || undefined, accountId, region, graphqlUrl },
     githubToken: githubToken || undefined,
     comment: bool(issues, 'comment', get('comment'), true),
-    checkName: get('check-name') || 'canary-gate',
+    checkName,
     onFailure: oneOf(issues, 'on-failure', get('on-failure'), ['abort', 'pause'] as const, 'abort'),
     onInconclusive: oneOf(issues, 'on-inconclusive', get('on-inconclusive'), ['pause', 'abort', 'promote'] as const, 'pause'),
     abortOnCancel: bool(issues, 'abort-on-cancel', get('abort-on-cancel'), true),
@@ -176,7 +281,7 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     full: bool(issues, 'full', get('full'), false),
     applySteps: bool(issues, 'apply-steps', get('apply-steps'), true),
     pollIntervalMs: duration(issues, 'poll-interval', get('poll-interval'), '5s'),
-    kubeContext: get('context') || undefined,
+    kubeContext,
     kubectlTimeoutMs: duration(issues, 'kubectl-timeout', get('kubectl-timeout'), '30s')
   }
   const commandValid = get('command') === '' || (COMMANDS as readonly string[]).includes(get('command'))

@@ -60,7 +60,7 @@ describe('the seed rollout as a step plan', () => {
     const plan = readRolloutPlan(docs, 'vote', [], issues)
     expect(issues.issues.map(formatIssue)).toEqual([
       'r.yaml:9: rollout "vote": spec.strategy.canary.steps[1].pause.duration: "soon" is not a duration (e.g. 30s, 2m, or a number of seconds)',
-      'r.yaml:10: rollout "vote": spec.strategy.canary.steps[2]: must be one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment, plugin, replicaProgressThreshold'
+      'r.yaml:10: rollout "vote": spec.strategy.canary.steps[2].wait: unknown step (a step is one of setWeight, pause, analysis, setCanaryScale, setHeaderRoute, setMirrorRoute, experiment, plugin)'
     ])
     expect(plan?.steps.at(-1)).toEqual({ kind: 'other', name: 'setCanaryScale' })
   })

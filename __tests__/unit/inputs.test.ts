@@ -49,7 +49,7 @@ describe('inputs', () => {
       'input "command": must be one of run, analyze, promote, abort, retry, status, got "deploy"',
       'input "namespace": "QA_ns" is not a valid Kubernetes name (lower-case letters, digits and "-")',
       'input "newrelic-region": must be one of us, eu, got "asia"',
-      'input "newrelic-account-id": must be a number (the New Relic account ID), got "abc"',
+      'input "newrelic-account-id": must be a number (the New Relic account ID)',
       'input "comment": must be true or false, got "yes"',
       'input "timeout": "soon" is not a positive duration (e.g. 30s, 10m, 1h)'
     ])
@@ -75,5 +75,90 @@ describe('inputs', () => {
     const secrets = new Secrets()
     read({ command: 'analyze', 'newrelic-api-key': 'NRAK-1234567890', 'github-token': 'ghs_abcdef123456', 'prometheus-headers': 'Authorization: Bearer tok-123456' }, secrets)
     expect(secrets.redact('NRAK-1234567890 ghs_abcdef123456 Bearer tok-123456 tok-123456')).toBe('*** *** *** ***')
+  })
+})
+
+describe('inputs that reach kubectl, GitHub or a URL', () => {
+  const image = (value: string) => problems({ command: 'run', rollout: 'vote', image: value })
+
+  it.each([
+    'vote=registry.example.com/vote:175a032',
+    `vote=ghcr.io/org/app@sha256:${'0123456789abcdef'.repeat(4)}`,
+    `vote=ghcr.io/org/app:1.2.3@sha256:${'a'.repeat(64)}`,
+    'vote=localhost:5000/a/b:1.2.3',
+    'vote=nginx',
+    'vote=docker.io/library/nginx:1.27-alpine',
+    'vote=123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v1',
+    'vote=Registry.Example.com:443/team/my__app-x.y:V1_2',
+    'vote=[::1]:5000/app:latest',
+    'vote=my-registry/app'
+  ])('accepts the image reference %s', (value) => {
+    expect(image(value)).toEqual([])
+    expect(read({ command: 'run', rollout: 'vote', image: value }).image?.image).toBe(value.slice('vote='.length))
+  })
+
+  it.each([
+    ['vote=$(id)', '"$" is not allowed in an image reference (letters, digits, ".", "_", "-", "/", ":" and "@")'],
+    ['vote=--kubeconfig=/tmp/x', 'the image must not start with "-" (kubectl would take it for an option)'],
+    ['vote=-o', 'the image must not start with "-" (kubectl would take it for an option)'],
+    ['vote=a b', 'the image must not contain spaces'],
+    ['vote=UPPER/case', 'the repository path must be lower case (upper case is allowed only in the registry host and the tag)'],
+    ['vote=img:tag;rm', '";" is not allowed in an image reference (letters, digits, ".", "_", "-", "/", ":" and "@")'],
+    ['vote=img`id`', '"`" is not allowed in an image reference (letters, digits, ".", "_", "-", "/", ":" and "@")'],
+    ['vote=img:tag\u0007', 'U+0007 is not allowed in an image reference (letters, digits, ".", "_", "-", "/", ":" and "@")'],
+    ['vote=', 'no image after "=" (expected container=image:tag)'],
+    ['vote=app:.hidden', 'the tag must be 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"'],
+    [`vote=app:${'t'.repeat(129)}`, 'the tag must be 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"'],
+    ['vote=app@sha256:abc', 'the sha256 digest must be 64 lower-case hex digits'],
+    ['vote=app@md5:abc', 'the digest after "@" must be sha256:<64 hex digits> (or sha512:<128>)'],
+    ['vote=registry.example.com//app', 'the image has an empty path part (a leading, doubled or trailing "/")'],
+    ['vote=app-/x', 'each part of the repository path must be lower-case letters and digits, joined by ".", "_", "__" or "-"'],
+    ['vote=bad-.example.com/app', 'the registry must be a host name or address, with an optional :port'],
+    [`vote=registry.example.com/${'a'.repeat(250)}`, 'the image name is longer than 255 characters'],
+    ['vote:1', 'expected container=image:tag']
+  ])('refuses %s, saying what is wrong', (value, message) => {
+    expect(image(value)).toEqual([`input "image": ${message}`])
+  })
+
+  it('never repeats a refused image reference, which may hold a credential', () => {
+    const found = image('vote=user:ghp_secretToken123@registry.example.com/app:1').join('\n')
+    expect(found).toMatch(/^input "image": /)
+    expect(found).not.toContain('ghp_secretToken123')
+  })
+
+  it('checks the context, the templates and the check name', () => {
+    expect(problems({ command: 'analyze', context: 'arn:aws:eks:eu-west-1:123456789012:cluster/qa' })).toEqual([])
+    expect(problems({ command: 'analyze', context: 'gke_project_europe-west1_qa' })).toEqual([])
+    expect(problems({ command: 'analyze', context: 'qa\n::set-output name=verdict::Successful' })).toEqual([
+      'input "context": must be a kubeconfig context name, without spaces or control characters'
+    ])
+    expect(problems({ command: 'analyze', context: '--kubeconfig=/tmp/x' })).toEqual(['input "context": must be a kubeconfig context name, not an option'])
+    expect(problems({ command: 'analyze', templates: 'error-rate, latency\n$(id)' })).toEqual([
+      'input "templates": "$(id)" is not a valid template name (lower-case letters, digits, "-" and ".")'
+    ])
+    expect(problems({ command: 'analyze', 'check-name': 'canary-gate / qa' })).toEqual([])
+    expect(problems({ command: 'analyze', 'check-name': 'gate\u0000' })).toEqual(['input "check-name": must be one line of at most 255 characters (it names the check on the commit)'])
+  })
+
+  it('bounds the durations, so that a typo neither holds a runner for years nor polls without pause', () => {
+    expect(problems({ command: 'analyze', timeout: '1e9h', 'poll-interval': '10ms', 'kubectl-timeout': '1000000h' })).toEqual([
+      'input "timeout": "1e9h" is not a positive duration (e.g. 30s, 10m, 1h)',
+      'input "poll-interval": "10ms" is shorter than 1s, the least it may be (the rollout is read once per poll)',
+      'input "kubectl-timeout": "1000000h" is longer than 10m, the most it may be (each kubectl request is bounded by it, and retried)'
+    ])
+    expect(problems({ command: 'analyze', timeout: `${'9'.repeat(400)}h` })).toEqual([
+      'input "timeout": "99999999999999999999…" is longer than 120h, the most it may be (a job runs at most 5 days, even on a self-hosted runner)'
+    ])
+    expect(read({ command: 'analyze', timeout: '120h', 'poll-interval': '1s', 'kubectl-timeout': '10m' })).toMatchObject({ timeoutMs: 432_000_000, pollIntervalMs: 1000, kubectlTimeoutMs: 600_000 })
+  })
+
+  it('checks URLs without repeating them, since they may carry a token', () => {
+    const found = problems({ command: 'analyze', 'prometheus-url': 'ftp://user:hunter2@prom', 'newrelic-graphql-url': 'https://api.example.com/graphql?token=abc\nx', 'newrelic-account-id': 'NRAK-SECRET123' })
+    expect(found).toEqual([
+      'input "newrelic-graphql-url": must be an http(s) URL, without spaces or control characters',
+      'input "newrelic-account-id": must be a number (the New Relic account ID)',
+      'input "prometheus-url": must be an http(s) URL'
+    ])
+    expect(found.join('\n')).not.toMatch(/hunter2|token=abc|NRAK-SECRET123/)
   })
 })

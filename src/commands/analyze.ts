@@ -8,7 +8,7 @@ import { readTemplates, TEMPLATE_KINDS, type AnalysisTemplate } from '../plan/te
 import { createProviders } from '../providers/index.js'
 import type { GateResult } from '../report/model.js'
 import { formatDuration } from '../plan/duration.js'
-import { checkCredentials, checkFinite } from './checks.js'
+import { checkArgsInput, checkCredentials, checkFinite, checkTimeBudget } from './checks.js'
 import type { CommandContext } from './context.js'
 
 function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: number, issues: IssueList): AnalysisTemplate[] {
@@ -34,9 +34,13 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
   const issues = new IssueList()
   const docs = await loadPlanFiles(inputs.plan, context.cwd, issues)
   const templateDocs = docs.filter((doc) => TEMPLATE_KINDS.has(doc.kind)).length
-  const templates = selectTemplates(readTemplates(docs, issues), inputs.templates, templateDocs, issues)
+  const planTemplates = readTemplates(docs, issues)
+  const templates = selectTemplates(planTemplates, inputs.templates, templateDocs, issues)
+  // A template that could not be read declares no args: checking against the others would only add noise.
+  if (planTemplates.length === templateDocs) checkArgsInput(inputs.args, planTemplates, issues)
   const metrics = instantiateMetrics(templates, { mode: 'analyze', prometheusUrl: inputs.prometheusUrl, secrets, input: inputs.args }, issues)
   checkFinite(metrics, 'analyze', issues)
+  checkTimeBudget(metrics, templates, inputs.timeoutMs, issues)
   checkCredentials(metrics, context, issues)
   issues.throwIfAny()
 

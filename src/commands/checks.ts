@@ -1,6 +1,8 @@
 // Checks of the metrics a command is about to run, made before anything is measured.
 import type { MetricSpec } from '../analysis/types.js'
 import type { IssueList } from '../config-error.js'
+import { formatDuration, formatSpan } from '../plan/duration.js'
+import { suggestion, type AnalysisTemplate } from '../plan/templates.js'
 import type { CommandContext } from './context.js'
 
 /** Metrics that would run until stopped cannot give a verdict on their own. */
@@ -14,6 +16,59 @@ export function checkFinite(metrics: MetricSpec[], where: string, issues: IssueL
         message: `has an interval but no count, so it would measure until stopped; give it a count for ${where}`
       })
     }
+  }
+}
+
+/** `file:line` of one field of the metric, found through the template it came from. */
+function fieldAt(metric: MetricSpec, templates: AnalysisTemplate[], field: string): string {
+  for (const template of templates) {
+    if (template.name !== metric.template) continue
+    const source = template.metrics.find((m) => template.doc.at(m.path) === metric.location)
+    if (source) return template.doc.at([...source.path, field])
+  }
+  return metric.location
+}
+
+/**
+ * A metric whose last measurement comes after the run's timeout can never pass: the run would
+ * wait the whole timeout and end in Error. Its first measurement is at initialDelay and each next
+ * one an interval later; measuring takes time too, so reaching the timeout exactly is too late.
+ * Metrics without a count (a background analysis) run until stopped and are not bounded here.
+ * Used by analyze, and by run for every analysis step.
+ */
+export function checkTimeBudget(metrics: MetricSpec[], templates: AnalysisTemplate[], timeoutMs: number, issues: IssueList): void {
+  for (const metric of metrics) {
+    if (metric.count === undefined) continue
+    const repeats = metric.intervalMs === undefined ? 0 : (metric.count - 1) * metric.intervalMs
+    const needed = metric.initialDelayMs + repeats
+    if (needed < timeoutMs) continue
+    const terms = [
+      ...(metric.initialDelayMs > 0 ? [`initialDelay ${formatSpan(metric.initialDelayMs)}`] : []),
+      ...(repeats > 0 ? [`(count ${metric.count} − 1) × interval ${formatDuration(metric.intervalMs!)}`] : [])
+    ]
+    const sum = terms.length > 1 || repeats > 0 ? `${terms.join(' + ')} = ${formatSpan(needed)}` : terms[0]
+    issues.add({
+      where: fieldAt(metric, templates, repeats > 0 ? 'count' : 'initialDelay'),
+      subject: `metric "${metric.name}"`,
+      field: repeats > 0 ? 'count' : 'initialDelay',
+      message: `${sum} ${needed > timeoutMs ? '>' : '≥'} timeout ${formatDuration(timeoutMs)}: the last measurement would come after the run's timeout; lower ${repeats > 0 ? 'the count or the interval' : 'the initialDelay'}, or raise the timeout input`
+    })
+  }
+}
+
+/**
+ * Every arg of the args input must be declared by a template of the plan: one that none declares
+ * is never substituted, so a misspelt override (`error-treshold=1`) would leave the template's
+ * default in force without a word. `templates` is the whole plan, not only the templates chosen.
+ */
+export function checkArgsInput(args: Map<string, string>, templates: AnalysisTemplate[], issues: IssueList): void {
+  const declared = new Set(templates.flatMap((template) => template.args.map((arg) => arg.name)))
+  for (const name of args.keys()) {
+    if (declared.has(name)) continue
+    issues.add({
+      where: 'input "args"',
+      message: `"${name}" is declared by no template in the plan, so it would change nothing${suggestion(name, declared) || ` (declared: ${[...declared].join(', ') || 'none'})`}`
+    })
   }
 }
 

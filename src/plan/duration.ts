@@ -46,3 +46,13 @@ export function formatDuration(ms: number): string {
   const s = totalSeconds % 60
   return [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''].filter(Boolean).join(' ')
 }
+
+const DAY_MS = 86_400_000
+const YEAR_MS = 365 * DAY_MS
+
+/** Like formatDuration, in days or years once it is that long (a misplaced count makes centuries). */
+export function formatSpan(ms: number): string {
+  if (ms >= 2 * YEAR_MS) return `${Math.floor(ms / YEAR_MS)} years`
+  if (ms >= 2 * DAY_MS) return `${Math.floor(ms / DAY_MS)} days`
+  return formatDuration(ms)
+}

@@ -1,6 +1,6 @@
 // File globs for the plan input: `*` and `?` within one path segment, `**` across segments,
 // `[abc]` classes and `{a,b}` alternatives. Small on purpose: plans name a few YAML files.
-import { readdir } from 'node:fs/promises'
+import { readdir, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 
 const SPECIAL = /[*?[\]{}]/
@@ -11,6 +11,8 @@ function escapeRegExp(text: string): string {
 
 /** The pattern (with `/` separators, relative) as a regular expression over relative paths. */
 export function globToRegExp(pattern: string): RegExp {
+  // `**/**/` means what `**/` means, and nested repetitions would backtrack badly on long paths.
+  pattern = pattern.replace(/(?:\*\*\/){2,}/g, '**/')
   let out = ''
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]
@@ -45,10 +47,14 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${out}$`)
 }
 
-async function walk(dir: string, depth: number, out: string[]): Promise<void> {
+async function walk(dir: string, depth: number, out: string[], seen: Set<string>): Promise<void> {
   if (depth > 32) return
   let entries
   try {
+    // A directory reached twice through symbolic links is read once: links can make cycles.
+    const real = await realpath(dir)
+    if (seen.has(real)) return
+    seen.add(real)
     entries = await readdir(dir, { withFileTypes: true })
   } catch {
     return
@@ -56,8 +62,16 @@ async function walk(dir: string, depth: number, out: string[]): Promise<void> {
   for (const entry of entries) {
     if (entry.name === '.git' || entry.name === 'node_modules') continue
     const full = path.join(dir, entry.name)
-    if (entry.isDirectory()) await walk(full, depth + 1, out)
-    else if (entry.isFile()) out.push(full)
+    let isDirectory = entry.isDirectory()
+    let isFile = entry.isFile()
+    if (entry.isSymbolicLink()) {
+      // Kustomize overlays link shared files: a linked plan file is a plan file.
+      const target = await stat(full).catch(() => undefined)
+      isDirectory = target?.isDirectory() ?? false
+      isFile = target?.isFile() ?? false
+    }
+    if (isDirectory) await walk(full, depth + 1, out, seen)
+    else if (isFile) out.push(full)
   }
 }
 
@@ -70,6 +84,6 @@ export async function globFiles(pattern: string, cwd: string): Promise<string[]>
   const base = parts.slice(0, firstSpecial).join('/') || '/'
   const matcher = globToRegExp(parts.slice(firstSpecial).join('/'))
   const files: string[] = []
-  await walk(base, 0, files)
+  await walk(base, 0, files, new Set())
   return files.filter((file) => matcher.test(path.relative(base, file).split(path.sep).join('/'))).sort()
 }

@@ -1,10 +1,11 @@
 // Reads the `plan` input: files (globs allowed), each holding one or more YAML documents. Every
 // document keeps its source so a problem can be reported at its file and line.
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml'
+import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, visit, type Document } from 'yaml'
 import type { IssueList } from '../config-error.js'
 import { globFiles } from './glob.js'
+import { closest } from './templates.js'
 
 export type YamlPath = ReadonlyArray<string | number>
 
@@ -13,6 +14,7 @@ export interface SourceDocument {
   file: string
   /** Position of the document in its file, from 0. */
   index: number
+  /** The kind canary-gate reads it as (a misspelt kind, already reported, is read as the one meant). */
   kind: string
   name: string
   value: Record<string, unknown>
@@ -38,13 +40,24 @@ async function expand(pattern: string, cwd: string, issues: IssueList): Promise<
     try {
       const info = await stat(full)
       if (info.isFile()) return [full]
-      issues.add({ where: 'input "plan"', message: `"${pattern}" is a directory; name the YAML files (or a glob such as ${pattern}/*.yaml)` })
+      issues.add({
+        where: 'input "plan"',
+        message: info.isDirectory() ? `"${pattern}" is a directory; name the YAML files (or a glob such as ${pattern}/*.yaml)` : `"${pattern}" is not a regular file`
+      })
     } catch {
       issues.add({ where: 'input "plan"', message: `"${pattern}" does not exist (looked in ${cwd})` })
     }
     return []
   }
-  const found = (await globFiles(pattern, cwd)).filter((file) => /\.ya?ml$/i.test(file))
+  let matched: string[]
+  try {
+    matched = await globFiles(pattern, cwd)
+  } catch (error) {
+    // A malformed class such as [z-a] makes no regular expression.
+    issues.add({ where: 'input "plan"', message: `"${pattern}" is not a valid glob (${(error as Error).message.split(': ').pop()})` })
+    return []
+  }
+  const found = matched.filter((file) => /\.ya?ml$/i.test(file))
   if (found.length === 0) issues.add({ where: 'input "plan"', message: `"${pattern}" matches no .yaml file (looked in ${cwd})` })
   return found
 }
@@ -54,9 +67,66 @@ function relative(cwd: string, file: string): string {
   return rel.startsWith('..') ? file : rel
 }
 
+/**
+ * Bounds on what a plan may ask of the loader. A plan is a Rollout and a few templates, a few
+ * kilobytes; these only stop a hostile or mistaken file (a pull request can add one, and the PR
+ * check reads it) from exhausting the runner.
+ */
+export const PLAN_LIMITS = {
+  /** Bytes per file: parsing takes about a second per MiB on a busy runner. */
+  fileBytes: 1024 * 1024,
+  /** Bytes across every file of the plan input. */
+  totalBytes: 4 * 1024 * 1024,
+  /** Nesting of mappings and lists in one document; a Rollout with its pod template needs about 15. */
+  depth: 100,
+  /** The yaml library's bound on alias expansion (billion laughs). */
+  aliases: 100
+} as const
+
+const TOO_DEEP = `nests more than ${PLAN_LIMITS.depth} levels deep (resource exhaustion?)`
+
+/** The kinds canary-gate reads. */
+export const READ_KINDS = ['Rollout', 'AnalysisTemplate', 'ClusterAnalysisTemplate'] as const
+const ARGO_GROUP = 'argoproj.io'
+const ARGO_API_VERSION = 'argoproj.io/v1alpha1'
+/**
+ * The other kinds of the Argo projects (Rollouts, CD, Workflows, Events, the operators): a plan
+ * globbed from a GitOps directory may hold them, and canary-gate leaves them alone. Any other kind
+ * in the argoproj.io group is a mistake the cluster would refuse too.
+ */
+const OTHER_ARGO_KINDS = new Set([
+  'AnalysisRun',
+  'Experiment',
+  'RolloutManager',
+  'Application',
+  'ApplicationSet',
+  'AppProject',
+  'ArgoCD',
+  'ArgoCDExport',
+  'NotificationsConfiguration',
+  'Workflow',
+  'WorkflowTemplate',
+  'ClusterWorkflowTemplate',
+  'CronWorkflow',
+  'WorkflowEventBinding',
+  'WorkflowTaskSet',
+  'WorkflowTaskResult',
+  'WorkflowArtifactGCTask',
+  'EventSource',
+  'Sensor',
+  'EventBus'
+])
+
 function lineLocator(doc: Document, counter: LineCounter): (path: YamlPath) => number {
   return (wanted) => {
     for (let depth = wanted.length; depth >= 0; depth--) {
+      const last = wanted[depth - 1]
+      if (typeof last === 'string') {
+        // A field is reported at its key: the value of `metrics:` starts on the next line.
+        const parent = depth === 1 ? doc.contents : doc.getIn(wanted.slice(0, depth - 1), true)
+        const pair = isMap(parent) ? parent.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === last) : undefined
+        if (isNode(pair?.key) && pair.key.range) return counter.linePos(pair.key.range[0]).line
+      }
       const node = depth === 0 ? doc.contents : doc.getIn(wanted.slice(0, depth), true)
       if (isNode(node) && node.range) return counter.linePos(node.range[0]).line
     }
@@ -64,38 +134,248 @@ function lineLocator(doc: Document, counter: LineCounter): (path: YamlPath) => n
   }
 }
 
-/** Parses YAML text into documents; YAML syntax errors are reported as issues. */
+function lineAt(text: string, offset: number): number {
+  let line = 1
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++
+  return line
+}
+
+/**
+ * The file's bytes as text, or a problem: YAML is Unicode text, and kubectl reads it as UTF-8. A
+ * file that is not (UTF-16 from an editor, a binary committed by mistake) is named, never read as
+ * the replacement characters a lenient decoder would make of it.
+ */
+export function decodePlanFile(bytes: Uint8Array, file: string, issues: IssueList): string | undefined {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    issues.add({ where: `${file}:1`, message: 'is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8, as kubectl reads it' })
+    return undefined
+  }
+  const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+  let text: string
+  try {
+    text = strict.decode(bytes)
+  } catch {
+    // Multi-byte characters never contain a newline byte, so the lines can be checked one by one.
+    let line = 1
+    let start = 0
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue
+      try {
+        strict.decode(bytes.subarray(start, i))
+      } catch {
+        break
+      }
+      line++
+      start = i + 1
+    }
+    issues.add({ where: `${file}:${line}`, message: 'is not UTF-8 text (is it a binary file?); a plan file must be YAML saved as UTF-8' })
+    return undefined
+  }
+  // YAML allows tab, newline and carriage return among the control characters, and nothing else.
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u0084\u0086-\u009f]/.exec(text)
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')
+    issues.add({ where: `${file}:${lineAt(text, control.index)}`, message: `holds the control character U+${code}, which YAML does not allow (is it a binary file?)` })
+    return undefined
+  }
+  return text
+}
+
+type Found = { path: YamlPath; cycle: boolean }
+
+/** The first place where the value nests deeper than the limit or contains itself (through an alias). */
+function tooDeep(value: unknown, path: YamlPath, ancestors: object[]): Found | undefined {
+  if (!value || typeof value !== 'object') return undefined
+  const plain = Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null
+  if (!plain) return undefined
+  if (ancestors.includes(value)) return { path, cycle: true }
+  if (ancestors.length >= PLAN_LIMITS.depth) return { path, cycle: false }
+  ancestors.push(value)
+  const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value)
+  for (const [key, item] of entries) {
+    const found = tooDeep(item, [...path, key], ancestors)
+    if (found) return found
+  }
+  ancestors.pop()
+  return undefined
+}
+
+function firstAliasLine(doc: Document, counter: LineCounter): number | undefined {
+  let line: number | undefined
+  visit(doc, {
+    Alias(_, node) {
+      if (node.range) line = counter.linePos(node.range[0]).line
+      return visit.BREAK
+    }
+  })
+  return line
+}
+
+/** Keys that appear twice in one mapping, as they would collide in the document read. */
+function duplicateKeys(doc: Document, counter: LineCounter): Array<{ key: string; line: number; first: number }> | 'too deep' {
+  const found: Array<{ key: string; line: number; first: number }> = []
+  try {
+    visit(doc, {
+      Map(_, map) {
+        const seen = new Map<string, number>()
+        for (const pair of map.items) {
+          if (!isScalar(pair.key)) continue
+          const key = String(pair.key.value)
+          const line = pair.key.range ? counter.linePos(pair.key.range[0]).line : 1
+          const first = seen.get(key)
+          if (first === undefined) seen.set(key, line)
+          else found.push({ key: clip(key), line, first })
+        }
+      }
+    })
+  } catch (error) {
+    if (error instanceof RangeError) return 'too deep'
+    throw error
+  }
+  return found
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'string') return 'text'
+  return `a ${typeof value}`
+}
+
+interface KindProblem {
+  path: YamlPath
+  field: string
+  message: string
+}
+
+/** Text from the file, short enough for a message. */
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text
+}
+
+/** The group of an apiVersion: `argoproj.io` of `argoproj.io/v1alpha1`, '' for the core `v1`. */
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/')
+  return slash < 0 ? '' : apiVersion.slice(0, slash)
+}
+
+/**
+ * Which documents canary-gate reads. A kind it reads is read; a kind that is nearly one of them
+ * (`analysistemplate`, `AnalysisTempalte`, `Rollouts`) is a mistake, reported and read as the
+ * kind meant, so the rest of the document is checked in the same run. Other kinds are left alone,
+ * except in Argo's own group, where an unknown kind can only be a mistake the cluster refuses too.
+ */
+function decideKind(record: Record<string, unknown>): { read?: string; problems: KindProblem[] } {
+  const kind = record.kind
+  const problems: KindProblem[] = []
+  if (kind === undefined || kind === null) {
+    const spec = record.spec && typeof record.spec === 'object' ? (record.spec as Record<string, unknown>) : {}
+    const strategy = spec.strategy && typeof spec.strategy === 'object' ? (spec.strategy as Record<string, unknown>) : {}
+    const looksLike = Array.isArray(spec.metrics) ? 'an AnalysisTemplate (it has spec.metrics)' : 'canary' in strategy ? 'a Rollout (it has spec.strategy.canary)' : undefined
+    if (looksLike) problems.push({ path: [], field: 'kind', message: `is missing, so the document would not be read; it looks like ${looksLike}` })
+    return { problems }
+  }
+  if (typeof kind !== 'string') return { problems: [{ path: ['kind'], field: 'kind', message: 'must be text, such as AnalysisTemplate' }] }
+  const apiVersion = typeof record.apiVersion === 'string' ? record.apiVersion.trim() : undefined
+  const group = apiVersion === undefined ? undefined : groupOf(apiVersion)
+  const nearGroup = group !== undefined && group !== ARGO_GROUP && closest(group, [ARGO_GROUP]) !== undefined
+  const exact = (READ_KINDS as readonly string[]).includes(kind)
+  if (group !== undefined && group !== ARGO_GROUP && !nearGroup) {
+    // A kind canary-gate reads in a built-in group (v1, apps/v1) is a slip; in another project's
+    // group (rollouts.kruise.io has a Rollout too) it is that project's document.
+    if (exact && !group.includes('.')) problems.push({ path: ['apiVersion'], field: 'apiVersion', message: `"${apiVersion}" has no ${kind}: Argo Rollouts' ${kind} is ${ARGO_API_VERSION}` })
+    return { problems }
+  }
+  const meant = exact ? kind : OTHER_ARGO_KINDS.has(kind) ? undefined : closest(kind, READ_KINDS)
+  if (meant && apiVersion !== undefined && apiVersion !== ARGO_API_VERSION) {
+    problems.push({
+      path: ['apiVersion'],
+      field: 'apiVersion',
+      message: nearGroup ? `"${apiVersion}" is not Argo's API group (did you mean "${ARGO_API_VERSION}"?)` : `"${clip(apiVersion)}" is not served: Argo Rollouts' ${meant} is ${ARGO_API_VERSION}`
+    })
+  }
+  if (meant && !exact) {
+    const caseOnly = meant.toLowerCase() === kind.toLowerCase()
+    problems.push({ path: ['kind'], field: 'kind', message: `unknown kind "${kind}"${caseOnly ? ', kinds are case-sensitive' : ''} (did you mean "${meant}"?)` })
+  }
+  if (!meant && group === ARGO_GROUP && !OTHER_ARGO_KINDS.has(kind)) {
+    problems.push({ path: ['kind'], field: 'kind', message: `Argo has no kind "${clip(kind)}"; canary-gate reads ${READ_KINDS.join(', ')}` })
+  }
+  return { read: meant, problems }
+}
+
+const SUBJECTS: Record<string, string> = { Rollout: 'rollout', AnalysisTemplate: 'template', ClusterAnalysisTemplate: 'cluster template' }
+
+/**
+ * The documents of one file that canary-gate reads; YAML errors, documents that cannot be read and
+ * misspelt kinds are reported as issues, other kinds are left out.
+ */
 export function parseDocuments(text: string, file: string, issues: IssueList): SourceDocument[] {
   const counter = new LineCounter()
-  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true })
+  // The parser's own duplicate-key check compares every key with every other: a 600 KB mapping
+  // takes minutes. duplicateKeys() does the same check in one pass.
+  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false })
   const list = Array.isArray(docs) ? docs : [docs]
   const out: SourceDocument[] = []
   list.forEach((doc, index) => {
+    const firstLine = doc.range ? counter.linePos(doc.range[0]).line : 1
     if (doc.errors.length > 0) {
+      const reported = new Set<string>()
       for (const error of doc.errors) {
         const line = error.linePos?.[0]?.line ?? counter.linePos(error.pos[0]).line
-        issues.add({ where: `${file}:${line}`, message: `YAML error: ${error.message.split('\n')[0]}` })
+        // The parser's recursion ends in a stack overflow it reports, often more than once.
+        const message = error.code === 'RESOURCE_EXHAUSTION' || /call stack/i.test(error.message) ? TOO_DEEP : `YAML error: ${error.message.split('\n')[0]}`
+        if (reported.has(message)) continue
+        reported.add(message)
+        issues.add({ where: `${file}:${line}`, message })
       }
       return
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 })
+    const duplicates = duplicateKeys(doc, counter)
+    if (duplicates === 'too deep') {
+      issues.add({ where: `${file}:${firstLine}`, message: TOO_DEEP })
+      return
+    }
+    for (const duplicate of duplicates) {
+      issues.add({ where: `${file}:${duplicate.line}`, message: `YAML error: duplicate key "${duplicate.key}" (also at line ${duplicate.first}); the second would silently replace the first` })
+    }
+    if (duplicates.length > 0) return
+    let value: unknown
+    try {
+      value = doc.toJS({ maxAliasCount: PLAN_LIMITS.aliases })
+    } catch (error) {
+      const text = (error as Error).message ?? String(error)
+      const where = `${file}:${firstAliasLine(doc, counter) ?? firstLine}`
+      if (/excessive alias count/i.test(text)) issues.add({ where, message: 'too many aliases (resource exhaustion?): a plan document may expand its aliases only a little' })
+      else if (error instanceof RangeError) issues.add({ where, message: TOO_DEEP })
+      else issues.add({ where, message: `YAML error: ${text.split('\n')[0]}` })
+      return
+    }
     if (value === null || value === undefined) return
     const lineOf = lineLocator(doc, counter)
     if (typeof value !== 'object' || Array.isArray(value)) {
-      issues.add({ where: `${file}:${lineOf([])}`, message: 'expected a Kubernetes document (a mapping with kind and metadata)' })
+      issues.add({ where: `${file}:${lineOf([])}`, message: `is ${describeValue(value)}, not a Kubernetes document (a mapping with apiVersion, kind and metadata)` })
+      return
+    }
+    const deep = tooDeep(value, [], [])
+    if (deep) {
+      issues.add({
+        where: `${file}:${deep.cycle ? (firstAliasLine(doc, counter) ?? lineOf(deep.path)) : lineOf(deep.path)}`,
+        message: deep.cycle ? 'an alias refers to a node that contains it, which makes an endless document' : TOO_DEEP
+      })
       return
     }
     const record = value as Record<string, unknown>
     const metadata = record.metadata as Record<string, unknown> | undefined
-    out.push({
-      file,
-      index,
-      kind: typeof record.kind === 'string' ? record.kind : '',
-      name: typeof metadata?.name === 'string' ? metadata.name : '',
-      value: record,
-      lineOf,
-      at: (p) => `${file}:${lineOf(p)}`
-    })
+    const name = typeof metadata?.name === 'string' ? metadata.name : ''
+    const at = (p: YamlPath): string => `${file}:${lineOf(p)}`
+    const { read, problems } = decideKind(record)
+    for (const problem of problems) {
+      const subject = read ? `${SUBJECTS[read]} "${name || '?'}"` : name ? `document "${name}"` : undefined
+      issues.add({ where: at(problem.path), subject, field: problem.field, message: problem.message })
+    }
+    // Only the documents canary-gate reads go on; the others were reported above or are not its own.
+    if (read) out.push({ file, index, kind: read, name, value: record, lineOf, at })
   })
   return out
 }
@@ -106,12 +386,42 @@ export async function loadPlanFiles(patterns: string[], cwd: string, issues: Iss
     issues.add({ where: 'input "plan"', message: 'is required: name the YAML files holding the AnalysisTemplates (and the Rollout for command run)' })
     return []
   }
-  const files = new Set<string>()
-  for (const pattern of patterns) for (const file of await expand(pattern, cwd, issues)) files.add(file)
+  // Keyed by the real path: a file reached twice (named twice, or through a link) is read once.
+  const byRealPath = new Map<string, string>()
+  for (const pattern of patterns) {
+    for (const file of await expand(pattern, cwd, issues)) {
+      const real = await realpath(file).catch(() => file)
+      if (!byRealPath.has(real)) byRealPath.set(real, file)
+    }
+  }
+  const files = byRealPath.values()
   const docs: SourceDocument[] = []
+  let total = 0
   for (const file of files) {
-    const text = await readFile(file, 'utf8')
-    docs.push(...parseDocuments(text, relative(cwd, file), issues))
+    const shown = relative(cwd, file)
+    let bytes: Buffer
+    try {
+      const size = (await stat(file)).size
+      if (size > PLAN_LIMITS.fileBytes) {
+        issues.add({ where: `${shown}:1`, message: `is ${mebibytes(size)}; a plan file may hold at most ${mebibytes(PLAN_LIMITS.fileBytes)}: name only the files holding the Rollout and its templates` })
+        continue
+      }
+      total += size
+      if (total > PLAN_LIMITS.totalBytes) {
+        issues.add({ where: 'input "plan"', message: `names more than ${mebibytes(PLAN_LIMITS.totalBytes)} of YAML (reached at ${shown}): name only the files holding the Rollout and its templates` })
+        break
+      }
+      bytes = await readFile(file)
+    } catch (error) {
+      issues.add({ where: shown, message: `could not be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` })
+      continue
+    }
+    const text = decodePlanFile(bytes, shown, issues)
+    if (text !== undefined) docs.push(...parseDocuments(text, shown, issues))
   }
   return docs
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`
 }

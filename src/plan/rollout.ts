@@ -4,8 +4,8 @@
 import type { IssueList } from '../config-error.js'
 import { parseDuration, formatDuration } from './duration.js'
 import type { SourceDocument, YamlPath } from './load.js'
-import { rolloutSchema, stepSchema, type RawAnalysisRef } from './schema.js'
-import { fieldPath, reportZodIssues, type AnalysisTemplate } from './templates.js'
+import { rolloutSchema, stepSchemas, type RawAnalysisRef, type StepKind } from './schema.js'
+import { fieldPath, reportZodIssues, suggestion, type AnalysisTemplate } from './templates.js'
 
 export interface AnalysisGate {
   templates: AnalysisTemplate[]
@@ -31,7 +31,9 @@ export interface RolloutPlan {
 }
 
 /** Steps Argo knows besides the three canary-gate acts on; they are left to the controller. */
-const CONTROLLER_STEPS = new Set(['setCanaryScale', 'setHeaderRoute', 'setMirrorRoute', 'experiment', 'plugin', 'replicaProgressThreshold'])
+const CONTROLLER_STEPS = new Set(['setCanaryScale', 'setHeaderRoute', 'setMirrorRoute', 'experiment', 'plugin'])
+const STEP_KINDS = Object.keys(stepSchemas) as StepKind[]
+const ALL_STEPS = [...STEP_KINDS, ...CONTROLLER_STEPS]
 
 export function describeStep(step: PlanStep): string {
   switch (step.kind) {
@@ -68,9 +70,49 @@ function findTemplates(ref: RawAnalysisRef, templates: AnalysisTemplate[], doc: 
 
 function pauseDuration(value: string | number | undefined): number | undefined | null {
   if (value === undefined) return undefined
-  if (typeof value === 'number') return value * 1000
-  if (/^\d+$/.test(value.trim())) return Number(value) * 1000
-  return parseDuration(value) ?? null
+  const ms = typeof value === 'number' ? value * 1000 : /^\d+$/.test(value.trim()) ? Number(value) * 1000 : parseDuration(value)
+  return ms === undefined || ms < 0 || !Number.isFinite(ms) ? null : ms
+}
+
+type ReadStep = { kind: 'other'; name: string } | { kind: StepKind; value: unknown } | undefined
+
+/**
+ * One step as Argo defines it: a mapping with exactly one action. Anything else is named here,
+ * at its line, rather than guessed at: a misspelt action (`setWieght`) or a second action in the
+ * same step would otherwise change what the rollout does.
+ */
+function readStep(raw: unknown, index: number, doc: SourceDocument, subject: string, issues: IssueList): ReadStep {
+  const path: YamlPath = ['spec', 'strategy', 'canary', 'steps', index]
+  const field = `spec.strategy.canary.steps[${index}]`
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    issues.add({ where: doc.at(path), subject, field, message: `must be a mapping with one action (${ALL_STEPS.join(', ')})` })
+    return undefined
+  }
+  const keys = Object.keys(raw)
+  const known = keys.filter((key) => ALL_STEPS.includes(key))
+  for (const key of keys.filter((k) => !ALL_STEPS.includes(k))) {
+    issues.add({ where: doc.at([...path, key]), subject, field: `${field}.${key}`, message: `unknown step${suggestion(key, ALL_STEPS) || ` (a step is one of ${ALL_STEPS.join(', ')})`}` })
+  }
+  if (known.length !== keys.length) return undefined
+  if (known.length !== 1) {
+    issues.add({
+      where: doc.at(path),
+      subject,
+      field,
+      message: known.length === 0 ? `is empty: a step is one of ${ALL_STEPS.join(', ')}` : `has ${known.length} actions (${known.join(', ')}); a step does one thing, so make each its own step`
+    })
+    return undefined
+  }
+  const key = known[0]
+  if (CONTROLLER_STEPS.has(key)) return { kind: 'other', name: key }
+  const kind = key as StepKind
+  const schema = stepSchemas[kind]
+  const parsed = schema.safeParse((raw as Record<string, unknown>)[key])
+  if (!parsed.success) {
+    reportZodIssues(parsed.error, doc, [...path, key], subject, issues, schema, [...path, key])
+    return undefined
+  }
+  return { kind, value: parsed.data }
 }
 
 /** The Rollout named `name` (or the plan's only Rollout) as a step plan; problems go to `issues`. */
@@ -86,12 +128,23 @@ export function readRolloutPlan(docs: SourceDocument[], name: string, templates:
     return undefined
   }
   const subject = `rollout "${doc.name}"`
-  const parsed = rolloutSchema.safeParse(doc.value)
+  const twin = rollouts.find((other) => other !== doc && other.name === doc!.name)
+  if (twin) {
+    // Which of the two the user meant cannot be guessed; driving either would drop the other's steps.
+    issues.add({ where: twin.at(['metadata', 'name']), subject, message: `is defined twice (also at ${doc.at(['metadata', 'name'])})` })
+    return undefined
+  }
+  // The kind is the one meant: a misspelt kind was reported when the file was read.
+  const parsed = rolloutSchema.safeParse({ ...doc.value, kind: doc.kind })
   if (!parsed.success) {
     reportZodIssues(parsed.error, doc, [], subject, issues, rolloutSchema)
     return undefined
   }
   const canary = parsed.data.spec.strategy.canary
+  if (!canary && parsed.data.spec.strategy.blueGreen !== undefined) {
+    issues.add({ where: doc.at(['spec', 'strategy', 'blueGreen']), subject, field: 'spec.strategy.blueGreen', message: 'canary-gate drives canary steps, and this Rollout uses blueGreen' })
+    return undefined
+  }
   if (!canary?.steps || canary.steps.length === 0) {
     issues.add({ where: doc.at(['spec', 'strategy']), subject, field: 'spec.strategy.canary.steps', message: 'the Rollout has no canary steps to drive' })
     return undefined
@@ -100,33 +153,28 @@ export function readRolloutPlan(docs: SourceDocument[], name: string, templates:
   const liveSteps: unknown[] = []
   canary.steps.forEach((raw, index) => {
     const path: YamlPath = ['spec', 'strategy', 'canary', 'steps', index]
-    const key = raw && typeof raw === 'object' ? Object.keys(raw)[0] : undefined
-    if (key && CONTROLLER_STEPS.has(key)) {
-      steps.push({ kind: 'other', name: key })
+    const step = readStep(raw, index, doc!, subject, issues)
+    if (!step) return
+    if (step.kind === 'other') {
+      steps.push(step)
       liveSteps.push(raw)
-      return
-    }
-    const step = stepSchema.safeParse(raw)
-    if (!step.success) {
-      issues.add({ where: doc!.at(path), subject, field: `spec.strategy.canary.steps[${index}]`, message: `must be one of setWeight, pause, analysis, ${[...CONTROLLER_STEPS].join(', ')}` })
-      return
-    }
-    const value = step.data
-    if ('setWeight' in value) {
-      steps.push({ kind: 'setWeight', weight: value.setWeight })
+    } else if (step.kind === 'setWeight') {
+      steps.push({ kind: 'setWeight', weight: step.value as number })
       liveSteps.push(raw)
-    } else if ('pause' in value) {
-      const durationMs = pauseDuration(value.pause.duration)
+    } else if (step.kind === 'pause') {
+      const duration = (step.value as { duration?: string | number }).duration
+      const durationMs = pauseDuration(duration)
       if (durationMs === null) {
-        issues.add({ where: doc!.at([...path, 'pause', 'duration']), subject, field: `spec.strategy.canary.steps[${index}].pause.duration`, message: `"${value.pause.duration}" is not a duration (e.g. 30s, 2m, or a number of seconds)` })
+        issues.add({ where: doc!.at([...path, 'pause', 'duration']), subject, field: `spec.strategy.canary.steps[${index}].pause.duration`, message: `"${duration}" is not a duration (e.g. 30s, 2m, or a number of seconds)` })
         return
       }
       steps.push({ kind: 'pause', durationMs })
       liveSteps.push(raw)
     } else {
+      const ref = step.value as RawAnalysisRef
       const gatePath: YamlPath = [...path, 'analysis']
-      const found = findTemplates(value.analysis, templates, doc!, gatePath, subject, issues)
-      steps.push({ kind: 'analysis', gate: { templates: found, ref: value.analysis, path: gatePath } })
+      const found = findTemplates(ref, templates, doc!, gatePath, subject, issues)
+      steps.push({ kind: 'analysis', gate: { templates: found, ref, path: gatePath } })
       // The controller waits at an indefinite pause while canary-gate runs the analysis.
       liveSteps.push({ pause: {} })
     }

@@ -92,54 +92,83 @@ const valueFrom = z.strictObject({
 const argSchema = z.strictObject({ name: nonEmpty, value: opt(argValue), valueFrom: opt(valueFrom) })
 export type RawArg = z.infer<typeof argSchema>
 
-export const templateSchema = z.looseObject({
+const metricNameRef = z.strictObject({ metricName: nonEmpty })
+const retention = z.strictObject({ metricName: nonEmpty, limit: z.int({ error: 'must be a whole number' }) })
+const templateRef = z.strictObject({ templateName: nonEmpty, clusterScope: opt(flag) })
+
+// Strict all the way to the metrics: a misspelt key here (spec.dryrun, spec.metric) would otherwise
+// drop what it holds without a word. `status` is allowed so that `kubectl get -o yaml` output reads.
+export const templateSchema = z.strictObject({
   apiVersion: opt(text),
   kind: z.enum(['AnalysisTemplate', 'ClusterAnalysisTemplate']),
   metadata: z.looseObject({ name: nonEmpty, namespace: opt(text) }),
-  spec: z.looseObject({
-    args: opt(z.array(argSchema)),
-    metrics: z.array(z.unknown()).check(z.minLength(1, 'needs at least one metric')),
-    dryRun: opt(z.array(z.strictObject({ metricName: text }))),
-    measurementRetention: opt(z.array(z.unknown()))
-  })
+  spec: z.strictObject({
+    args: opt(z.array(argSchema, { error: 'must be a list of {name, value} args' })),
+    metrics: opt(z.array(z.unknown(), { error: 'must be a list of metrics' })),
+    dryRun: opt(z.array(metricNameRef, { error: 'must be a list of {metricName} entries' })),
+    measurementRetention: opt(z.array(retention, { error: 'must be a list of {metricName, limit} entries' })),
+    // Argo's template composition: read so that it can be refused by name (templates.ts).
+    templates: opt(z.array(templateRef, { error: 'must be a list of {templateName} references' })),
+    // An AnalysisRun field that templates carry in practice (the seed's does); the cluster drops it
+    // from a template, and it decides nothing, so it is accepted and ignored.
+    ttlStrategy: opt(z.unknown())
+  }),
+  status: opt(z.unknown())
 })
 export type RawTemplate = z.infer<typeof templateSchema>
 
 const stepArg = z.strictObject({ name: nonEmpty, value: opt(argValue), valueFrom: opt(valueFrom) })
 export type RawStepArg = z.infer<typeof stepArg>
 
-const templateRef = z.strictObject({ templateName: nonEmpty, clusterScope: opt(flag) })
-
 const analysisRefShape = {
-  templates: z.array(templateRef).check(z.minLength(1, 'needs at least one template')),
-  args: opt(z.array(stepArg)),
-  dryRun: opt(z.array(z.strictObject({ metricName: text })))
+  templates: z.array(templateRef, { error: 'must be a list of {templateName} references' }).check(z.minLength(1, 'needs at least one template')),
+  args: opt(z.array(stepArg, { error: 'must be a list of {name, value} args' })),
+  dryRun: opt(z.array(metricNameRef, { error: 'must be a list of {metricName} entries' })),
+  measurementRetention: opt(z.array(retention, { error: 'must be a list of {metricName, limit} entries' })),
+  analysisRunMetadata: opt(z.strictObject({ labels: opt(z.record(z.string(), text)), annotations: opt(z.record(z.string(), text)) }))
 }
-const analysisRef = z.looseObject(analysisRefShape)
+const analysisRef = z.strictObject(analysisRefShape)
 
-export const stepSchema = z.union(
-  [
-    z.strictObject({ setWeight: z.int().check(z.gte(0), z.lte(100)) }),
-    z.strictObject({ pause: z.strictObject({ duration: opt(z.union([z.string(), z.int()])) }) }),
-    z.strictObject({ analysis: analysisRef })
-  ],
-  { error: 'must be one of setWeight, pause or analysis' }
-)
-export type RawStep = z.infer<typeof stepSchema>
+/** The three steps canary-gate acts on, each checked on its own so a mistake is named exactly. */
+export const stepSchemas = {
+  setWeight: z.int({ error: 'must be a whole number from 0 to 100' }).check(z.gte(0, 'must be at least 0'), z.lte(100, 'must be at most 100')),
+  pause: z.strictObject({ duration: opt(z.union([z.string(), z.int()], { error: 'must be a duration such as 30s or 2m, or a number of seconds' })) }),
+  analysis: analysisRef
+} as const
+export type StepKind = keyof typeof stepSchemas
 
-export const rolloutSchema = z.looseObject({
+// Fields canary-gate does not read are still named, so that a misspelt one (`stpes`, `analyses`) is
+// reported instead of ignored; their values are the controller's to check.
+const controllerOwned = opt(z.unknown())
+const canary = z.strictObject({
+  canaryService: controllerOwned,
+  stableService: controllerOwned,
+  steps: opt(z.array(z.unknown(), { error: 'must be a list of steps' })),
+  trafficRouting: controllerOwned,
+  maxUnavailable: controllerOwned,
+  maxSurge: controllerOwned,
+  analysis: opt(z.strictObject({ ...analysisRefShape, startingStep: opt(z.int({ error: 'must be a whole number' }).check(z.gte(0, 'must be at least 0'))) })),
+  antiAffinity: controllerOwned,
+  canaryMetadata: controllerOwned,
+  stableMetadata: controllerOwned,
+  scaleDownDelaySeconds: controllerOwned,
+  scaleDownDelayRevisionLimit: controllerOwned,
+  abortScaleDownDelaySeconds: controllerOwned,
+  dynamicStableScale: controllerOwned,
+  pingPong: controllerOwned,
+  minPodsPerReplicaSet: controllerOwned,
+  replicaProgressThreshold: controllerOwned
+})
+
+export const rolloutSchema = z.strictObject({
+  apiVersion: opt(text),
   kind: z.literal('Rollout'),
   metadata: z.looseObject({ name: nonEmpty, namespace: opt(text) }),
+  // The pod template and the rest of the spec are the controller's; only the strategy is read.
   spec: z.looseObject({
-    strategy: z.looseObject({
-      canary: opt(
-        z.looseObject({
-          steps: opt(z.array(z.unknown())),
-          analysis: opt(z.looseObject({ ...analysisRefShape, startingStep: opt(z.int().check(z.gte(0))) }))
-        })
-      )
-    })
-  })
+    strategy: z.strictObject({ canary: opt(canary), blueGreen: controllerOwned })
+  }),
+  status: opt(z.unknown())
 })
 export type RawRollout = z.infer<typeof rolloutSchema>
 export type RawAnalysisRef = z.infer<typeof analysisRef>

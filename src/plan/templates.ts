@@ -48,8 +48,8 @@ function editDistance(a: string, b: string): number {
   return row[b.length]
 }
 
-/** "did you mean …?" for a misspelt field. */
-export function suggestion(key: string, known: Iterable<string>): string {
+/** The known name `key` is probably a misspelling of: the same but for case, or a few edits away. */
+export function closest(key: string, known: Iterable<string>): string | undefined {
   let best: string | undefined
   let bestDistance = Infinity
   for (const candidate of known) {
@@ -59,7 +59,13 @@ export function suggestion(key: string, known: Iterable<string>): string {
       bestDistance = distance
     }
   }
-  return best && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean "${best}"?)` : ''
+  return best && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? best : undefined
+}
+
+/** "did you mean …?" for a misspelt field. */
+export function suggestion(key: string, known: Iterable<string>): string {
+  const best = closest(key, known)
+  return best ? ` (did you mean "${best}"?)` : ''
 }
 
 function unwrapOptional(schema: unknown): unknown {
@@ -152,15 +158,29 @@ function readMetric(raw: unknown, index: number, doc: SourceDocument, issues: Is
 
 function readTemplate(doc: SourceDocument, issues: IssueList): AnalysisTemplate | undefined {
   const subject = `${doc.kind === 'ClusterAnalysisTemplate' ? 'cluster template' : 'template'} "${doc.name || '?'}"`
-  const parsed = templateSchema.safeParse(doc.value)
+  // The kind is the one meant: a misspelt kind was reported when the file was read.
+  const parsed = templateSchema.safeParse({ ...doc.value, kind: doc.kind })
   if (!parsed.success) {
     reportZodIssues(parsed.error, doc, [], subject, issues, templateSchema)
     return undefined
   }
   const { spec, metadata, kind } = parsed.data
+  if (spec.templates) {
+    // Argo merges the referenced templates' metrics and args into this one; dropping the
+    // references would run the template without the metrics they bring.
+    const names = spec.templates.map((ref) => `${ref.clusterScope ? 'ClusterAnalysisTemplate ' : ''}${ref.templateName}`).join(', ')
+    issues.add({
+      where: doc.at(['spec', 'templates']),
+      subject,
+      field: 'spec.templates',
+      message: `template composition (templates: ${names}) is not supported by canary-gate yet: name the templates side by side in the Rollout's analysis step (templates: [{templateName: …}, …]), or copy their metrics into this template`
+    })
+  } else if (!spec.metrics || spec.metrics.length === 0) {
+    issues.add({ where: doc.at(['spec', 'metrics']), subject, field: 'spec.metrics', message: 'needs at least one metric' })
+  }
   const metrics: TemplateMetric[] = []
   const seen = new Map<string, number>()
-  spec.metrics.forEach((raw, index) => {
+  ;(spec.metrics ?? []).forEach((raw, index) => {
     const metric = readMetric(raw, index, doc, issues)
     if (!metric) return
     const previous = seen.get(metric.raw.name)
