@@ -221,7 +221,7 @@ function subline(result, context) {
         parts.push(`PR #${context.pullRequest.number}`);
     if (context.runUrl)
         parts.push(`[workflow run](${context.runUrl})`);
-    parts.push(`took ${(0,duration/* formatDuration */.a)(result.finishedAt - result.startedAt)}`);
+    parts.push(`took ${(0,duration/* formatDuration */.a3)(result.finishedAt - result.startedAt)}`);
     return parts.join(' · ');
 }
 function counts(metric) {
@@ -288,7 +288,7 @@ function stepTable(result) {
         (0,markdown/* cell */.Hn)(step.description),
         step.weight === undefined || step.result === 'skipped' || step.result === 'not reached' ? '–' : `${step.weight}%`,
         time(step.startedAt),
-        step.startedAt !== undefined && step.finishedAt !== undefined ? (step.finishedAt - step.startedAt < 1000 ? '<1s' : (0,duration/* formatDuration */.a)(step.finishedAt - step.startedAt)) : '–',
+        step.startedAt !== undefined && step.finishedAt !== undefined ? (step.finishedAt - step.startedAt < 1000 ? '<1s' : (0,duration/* formatDuration */.a3)(step.finishedAt - step.startedAt)) : '–',
         `${STEP_ICON[step.result] ? `${STEP_ICON[step.result]} ` : ''}${(0,markdown/* cell */.Hn)(`${step.result}${step.note ? ` — ${step.note}` : ''}`)}`
     ]);
     return (0,markdown/* table */.tp)(['Step', 'Action', 'Canary weight', 'Start', 'Duration', 'Result'], rows);
@@ -300,9 +300,9 @@ function actionText(result) {
     if (abort) {
         const timings = [];
         if (abort.failingMeasurementAt !== undefined)
-            timings.push(`the abort call went out ${(0,duration/* formatDuration */.a)(abort.requestedAt - abort.failingMeasurementAt)} after the failing measurement`);
+            timings.push(`the abort call went out ${(0,duration/* formatDuration */.a3)(abort.requestedAt - abort.failingMeasurementAt)} after the failing measurement`);
         if (abort.confirmedAt !== undefined)
-            timings.push(`the rollout reported canary weight ${abort.weightAfter ?? 0}% ${(0,duration/* formatDuration */.a)(abort.confirmedAt - abort.requestedAt)} later`);
+            timings.push(`the rollout reported canary weight ${abort.weightAfter ?? 0}% ${(0,duration/* formatDuration */.a3)(abort.confirmedAt - abort.requestedAt)} later`);
         else
             timings.push('the rollout had not reported the abort when the gate stopped watching');
         lines.push(`The gate aborted rollout ${result.rollout?.name ?? ''} (canary traffic ${abort.weightBefore}% → ${abort.weightAfter ?? '?'}%): ${timings.join('; ')}.`);

@@ -494,7 +494,7 @@ function abortShown(state) {
 async function abortAndConfirm(client, before, reason, options) {
     const { clock, log } = options;
     const requestedAt = clock.now();
-    const lag = options.failingMeasurementAt === undefined ? '' : ` (${(0,duration/* formatDuration */.a)(requestedAt - options.failingMeasurementAt)} after the failing measurement)`;
+    const lag = options.failingMeasurementAt === undefined ? '' : ` (${(0,duration/* formatDuration */.a3)(requestedAt - options.failingMeasurementAt)} after the failing measurement)`;
     log.info(`aborting rollout ${client.name}: ${reason}${lag}`);
     await client.abort();
     const record = { reason, failingMeasurementAt: options.failingMeasurementAt, requestedAt, weightBefore: before.canaryWeight };
@@ -513,10 +513,10 @@ async function abortAndConfirm(client, before, reason, options) {
     record.weightAfter = state.canaryWeight;
     if (met) {
         record.confirmedAt = clock.now();
-        log.info(`rollout ${client.name} aborted: canary traffic ${before.canaryWeight}% → ${state.canaryWeight}%, ${(0,duration/* formatDuration */.a)(record.confirmedAt - requestedAt)} after the abort call (${describeState(state)})`);
+        log.info(`rollout ${client.name} aborted: canary traffic ${before.canaryWeight}% → ${state.canaryWeight}%, ${(0,duration/* formatDuration */.a3)(record.confirmedAt - requestedAt)} after the abort call (${describeState(state)})`);
     }
     else {
-        log.warning(`rollout ${client.name} did not report the abort within ${(0,duration/* formatDuration */.a)(options.confirmMs)}: ${describeState(state)}`);
+        log.warning(`rollout ${client.name} did not report the abort within ${(0,duration/* formatDuration */.a3)(options.confirmMs)}: ${describeState(state)}`);
     }
     return { record, state };
 }
@@ -526,7 +526,7 @@ var clock = __webpack_require__(9373);
 // EXTERNAL MODULE: ./src/plan/load.ts + 1 modules
 var load = __webpack_require__(7340);
 // EXTERNAL MODULE: ./src/plan/schema.ts + 1 modules
-var schema = __webpack_require__(8971);
+var plan_schema = __webpack_require__(8971);
 // EXTERNAL MODULE: ./src/plan/templates.ts
 var plan_templates = __webpack_require__(2940);
 ;// CONCATENATED MODULE: ./src/plan/rollout.ts
@@ -534,13 +534,15 @@ var plan_templates = __webpack_require__(2940);
 
 
 /** Steps Argo knows besides the three canary-gate acts on; they are left to the controller. */
-const CONTROLLER_STEPS = new Set(['setCanaryScale', 'setHeaderRoute', 'setMirrorRoute', 'experiment', 'plugin', 'replicaProgressThreshold']);
+const CONTROLLER_STEPS = new Set(['setCanaryScale', 'setHeaderRoute', 'setMirrorRoute', 'experiment', 'plugin']);
+const STEP_KINDS = Object.keys(plan_schema/* stepSchemas */.RG);
+const ALL_STEPS = [...STEP_KINDS, ...CONTROLLER_STEPS];
 function describeStep(step) {
     switch (step.kind) {
         case 'setWeight':
             return `setWeight ${step.weight}%`;
         case 'pause':
-            return step.durationMs === undefined ? 'pause until promoted' : `pause ${(0,duration/* formatDuration */.a)(step.durationMs)}`;
+            return step.durationMs === undefined ? 'pause until promoted' : `pause ${(0,duration/* formatDuration */.a3)(step.durationMs)}`;
         case 'analysis':
             return `analysis ${step.gate.templates.map((t) => t.name).join(', ') || step.gate.ref.templates.map((t) => t.templateName).join(', ')}`;
         case 'other':
@@ -569,11 +571,48 @@ function findTemplates(ref, templates, doc, path, subject, issues) {
 function pauseDuration(value) {
     if (value === undefined)
         return undefined;
-    if (typeof value === 'number')
-        return value * 1000;
-    if (/^\d+$/.test(value.trim()))
-        return Number(value) * 1000;
-    return (0,duration/* parseDuration */.E)(value) ?? null;
+    const ms = typeof value === 'number' ? value * 1000 : /^\d+$/.test(value.trim()) ? Number(value) * 1000 : (0,duration/* parseDuration */.E9)(value);
+    return ms === undefined || ms < 0 || !Number.isFinite(ms) ? null : ms;
+}
+/**
+ * One step as Argo defines it: a mapping with exactly one action. Anything else is named here,
+ * at its line, rather than guessed at: a misspelt action (`setWieght`) or a second action in the
+ * same step would otherwise change what the rollout does.
+ */
+function readStep(raw, index, doc, subject, issues) {
+    const path = ['spec', 'strategy', 'canary', 'steps', index];
+    const field = `spec.strategy.canary.steps[${index}]`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+        issues.add({ where: doc.at(path), subject, field, message: `must be a mapping with one action (${ALL_STEPS.join(', ')})` });
+        return undefined;
+    }
+    const keys = Object.keys(raw);
+    const known = keys.filter((key) => ALL_STEPS.includes(key));
+    for (const key of keys.filter((k) => !ALL_STEPS.includes(k))) {
+        issues.add({ where: doc.at([...path, key]), subject, field: `${field}.${key}`, message: `unknown step${(0,plan_templates/* suggestion */.h)(key, ALL_STEPS) || ` (a step is one of ${ALL_STEPS.join(', ')})`}` });
+    }
+    if (known.length !== keys.length)
+        return undefined;
+    if (known.length !== 1) {
+        issues.add({
+            where: doc.at(path),
+            subject,
+            field,
+            message: known.length === 0 ? `is empty: a step is one of ${ALL_STEPS.join(', ')}` : `has ${known.length} actions (${known.join(', ')}); a step does one thing, so make each its own step`
+        });
+        return undefined;
+    }
+    const key = known[0];
+    if (CONTROLLER_STEPS.has(key))
+        return { kind: 'other', name: key };
+    const kind = key;
+    const schema = plan_schema/* stepSchemas */.RG[kind];
+    const parsed = schema.safeParse(raw[key]);
+    if (!parsed.success) {
+        (0,plan_templates/* reportZodIssues */.oF)(parsed.error, doc, [...path, key], subject, issues, schema, [...path, key]);
+        return undefined;
+    }
+    return { kind, value: parsed.data };
 }
 /** The Rollout named `name` (or the plan's only Rollout) as a step plan; problems go to `issues`. */
 function readRolloutPlan(docs, name, templates, issues) {
@@ -589,12 +628,23 @@ function readRolloutPlan(docs, name, templates, issues) {
         return undefined;
     }
     const subject = `rollout "${doc.name}"`;
-    const parsed = schema/* rolloutSchema */.pu.safeParse(doc.value);
+    const twin = rollouts.find((other) => other !== doc && other.name === doc.name);
+    if (twin) {
+        // Which of the two the user meant cannot be guessed; driving either would drop the other's steps.
+        issues.add({ where: twin.at(['metadata', 'name']), subject, message: `is defined twice (also at ${doc.at(['metadata', 'name'])})` });
+        return undefined;
+    }
+    // The kind is the one meant: a misspelt kind was reported when the file was read.
+    const parsed = plan_schema/* rolloutSchema */.pu.safeParse({ ...doc.value, kind: doc.kind });
     if (!parsed.success) {
-        (0,plan_templates/* reportZodIssues */.oF)(parsed.error, doc, [], subject, issues, schema/* rolloutSchema */.pu);
+        (0,plan_templates/* reportZodIssues */.oF)(parsed.error, doc, [], subject, issues, plan_schema/* rolloutSchema */.pu);
         return undefined;
     }
     const canary = parsed.data.spec.strategy.canary;
+    if (!canary && parsed.data.spec.strategy.blueGreen !== undefined) {
+        issues.add({ where: doc.at(['spec', 'strategy', 'blueGreen']), subject, field: 'spec.strategy.blueGreen', message: 'canary-gate drives canary steps, and this Rollout uses blueGreen' });
+        return undefined;
+    }
     if (!canary?.steps || canary.steps.length === 0) {
         issues.add({ where: doc.at(['spec', 'strategy']), subject, field: 'spec.strategy.canary.steps', message: 'the Rollout has no canary steps to drive' });
         return undefined;
@@ -603,35 +653,32 @@ function readRolloutPlan(docs, name, templates, issues) {
     const liveSteps = [];
     canary.steps.forEach((raw, index) => {
         const path = ['spec', 'strategy', 'canary', 'steps', index];
-        const key = raw && typeof raw === 'object' ? Object.keys(raw)[0] : undefined;
-        if (key && CONTROLLER_STEPS.has(key)) {
-            steps.push({ kind: 'other', name: key });
-            liveSteps.push(raw);
+        const step = readStep(raw, index, doc, subject, issues);
+        if (!step)
             return;
-        }
-        const step = schema/* stepSchema */.SE.safeParse(raw);
-        if (!step.success) {
-            issues.add({ where: doc.at(path), subject, field: `spec.strategy.canary.steps[${index}]`, message: `must be one of setWeight, pause, analysis, ${[...CONTROLLER_STEPS].join(', ')}` });
-            return;
-        }
-        const value = step.data;
-        if ('setWeight' in value) {
-            steps.push({ kind: 'setWeight', weight: value.setWeight });
+        if (step.kind === 'other') {
+            steps.push(step);
             liveSteps.push(raw);
         }
-        else if ('pause' in value) {
-            const durationMs = pauseDuration(value.pause.duration);
+        else if (step.kind === 'setWeight') {
+            steps.push({ kind: 'setWeight', weight: step.value });
+            liveSteps.push(raw);
+        }
+        else if (step.kind === 'pause') {
+            const duration = step.value.duration;
+            const durationMs = pauseDuration(duration);
             if (durationMs === null) {
-                issues.add({ where: doc.at([...path, 'pause', 'duration']), subject, field: `spec.strategy.canary.steps[${index}].pause.duration`, message: `"${value.pause.duration}" is not a duration (e.g. 30s, 2m, or a number of seconds)` });
+                issues.add({ where: doc.at([...path, 'pause', 'duration']), subject, field: `spec.strategy.canary.steps[${index}].pause.duration`, message: `"${duration}" is not a duration (e.g. 30s, 2m, or a number of seconds)` });
                 return;
             }
             steps.push({ kind: 'pause', durationMs });
             liveSteps.push(raw);
         }
         else {
+            const ref = step.value;
             const gatePath = [...path, 'analysis'];
-            const found = findTemplates(value.analysis, templates, doc, gatePath, subject, issues);
-            steps.push({ kind: 'analysis', gate: { templates: found, ref: value.analysis, path: gatePath } });
+            const found = findTemplates(ref, templates, doc, gatePath, subject, issues);
+            steps.push({ kind: 'analysis', gate: { templates: found, ref, path: gatePath } });
             // The controller waits at an indefinite pause while canary-gate runs the analysis.
             liveSteps.push({ pause: {} });
         }
@@ -850,15 +897,19 @@ async function loadPlan(context) {
     const docs = await (0,load/* loadPlanFiles */.vb)(inputs.plan, context.cwd, issues);
     const templates = (0,plan_templates/* readTemplates */.QT)(docs, issues);
     const plan = readRolloutPlan(docs, inputs.rollout ?? '', templates, issues);
+    // Only when every template read cleanly: otherwise an arg may belong to one with errors.
+    if (templates.length === docs.filter((doc) => plan_templates/* TEMPLATE_KINDS */.X_.has(doc.kind)).length)
+        (0,checks/* checkArgsInput */.WB)(inputs.args, templates, issues);
     if (plan) {
         const gates = plan.steps.flatMap((step) => (step.kind === 'analysis' ? [step.gate] : []));
         for (const gate of gates) {
             const metrics = gateMetrics(context, plan, gate, deferredArgs, issues);
-            (0,checks/* checkFinite */.u)(metrics, 'an analysis step', issues);
-            (0,checks/* checkCredentials */.v)(metrics, context, issues);
+            (0,checks/* checkFinite */.ug)(metrics, 'an analysis step', issues);
+            (0,checks/* checkTimeBudget */.Fn)(metrics, gate.templates, inputs.timeoutMs, issues);
+            (0,checks/* checkCredentials */.vG)(metrics, context, issues);
         }
         if (plan.background)
-            (0,checks/* checkCredentials */.v)(gateMetrics(context, plan, plan.background, deferredArgs, issues), context, issues);
+            (0,checks/* checkCredentials */.vG)(gateMetrics(context, plan, plan.background, deferredArgs, issues), context, issues);
     }
     issues.throwIfAny();
     return plan;
@@ -1124,7 +1175,7 @@ class RolloutRun {
         const parts = [index < count ? `step ${index + 1}/${count} ${describeStep(step)}` : `after step ${count}/${count}`, `${state.phase || 'unknown'}`, `canary ${state.canaryWeight}%`];
         const pause = state.pauseConditions.find((p) => p.reason === 'CanaryPauseStep');
         if (pause && step?.kind === 'pause' && step.durationMs !== undefined && pause.startTime) {
-            parts.push(`paused, ${(0,duration/* formatDuration */.a)(Math.max(0, Date.parse(pause.startTime) + step.durationMs - this.clock.now()))} left`);
+            parts.push(`paused, ${(0,duration/* formatDuration */.a3)(Math.max(0, Date.parse(pause.startTime) + step.durationMs - this.clock.now()))} left`);
         }
         else if (pause && step?.kind === 'pause')
             parts.push('paused until promoted (kubectl argo rollouts promote, or this workflow with command: promote)');
@@ -1133,7 +1184,7 @@ class RolloutRun {
         const next = this.plan.steps[index + 1];
         if (next)
             parts.push(`next: ${describeStep(next)}`);
-        parts.push(`${(0,duration/* formatDuration */.a)(Math.max(0, this.deadline - this.clock.now()))} left before timeout`);
+        parts.push(`${(0,duration/* formatDuration */.a3)(Math.max(0, this.deadline - this.clock.now()))} left before timeout`);
         return parts.join('; ');
     }
     /** Step records follow the rollout's step index; progress goes to the log when it changes. */
@@ -1501,7 +1552,7 @@ class RolloutRun {
             this.notes.push(`this run began following the update at step ${first + 1}; the steps before it had passed already`);
     }
     async timedOut() {
-        const reason = `the run did not finish within the timeout (${(0,duration/* formatDuration */.a)(this.inputs.timeoutMs)})`;
+        const reason = `the run did not finish within the timeout (${(0,duration/* formatDuration */.a3)(this.inputs.timeoutMs)})`;
         this.verdicts.push('Error');
         this.reasons.push(reason);
         await this.onFailure(reason, this.last ?? (await this.client.get()));

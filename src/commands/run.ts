@@ -15,12 +15,12 @@ import { formatDuration } from '../plan/duration.js'
 import { instantiateMetrics, type ValueFromResolver } from '../plan/instantiate.js'
 import { loadPlanFiles } from '../plan/load.js'
 import { describeStep, readRolloutPlan, sameJson, stepsDiff, type AnalysisGate, type RolloutPlan } from '../plan/rollout.js'
-import { readTemplates } from '../plan/templates.js'
+import { readTemplates, TEMPLATE_KINDS } from '../plan/templates.js'
 import { createProviders } from '../providers/index.js'
 import { JobProvider } from '../providers/job.js'
 import { MeasurementError, type Provider } from '../providers/provider.js'
 import type { AbortRecord, AnalysisRecord, GateResult, Outcome, StepRecord, StepResult } from '../report/model.js'
-import { checkCredentials, checkFinite } from './checks.js'
+import { checkArgsInput, checkCredentials, checkFinite, checkTimeBudget } from './checks.js'
 import type { CommandContext } from './context.js'
 
 /** How long an abort may take to show before the gate reports it unconfirmed. */
@@ -45,11 +45,14 @@ async function loadPlan(context: CommandContext): Promise<RolloutPlan> {
   const docs = await loadPlanFiles(inputs.plan, context.cwd, issues)
   const templates = readTemplates(docs, issues)
   const plan = readRolloutPlan(docs, inputs.rollout ?? '', templates, issues)
+  // Only when every template read cleanly: otherwise an arg may belong to one with errors.
+  if (templates.length === docs.filter((doc) => TEMPLATE_KINDS.has(doc.kind)).length) checkArgsInput(inputs.args, templates, issues)
   if (plan) {
     const gates = plan.steps.flatMap((step) => (step.kind === 'analysis' ? [step.gate] : []))
     for (const gate of gates) {
       const metrics = gateMetrics(context, plan, gate, deferredArgs, issues)
       checkFinite(metrics, 'an analysis step', issues)
+      checkTimeBudget(metrics, gate.templates, inputs.timeoutMs, issues)
       checkCredentials(metrics, context, issues)
     }
     if (plan.background) checkCredentials(gateMetrics(context, plan, plan.background, deferredArgs, issues), context, issues)
