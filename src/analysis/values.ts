@@ -1,4 +1,5 @@
 // How measured values read in logs, reasons and reports, and what counts as "no data".
+import { shorten } from '../secrets.js'
 import type { Measurement } from './types.js'
 
 /** A number as people read it: 0.0268, 2.68, 1234.5, NaN, +Inf. */
@@ -15,9 +16,12 @@ export function formatNumber(value: number): string {
 
 const MAX_TEXT = 80
 
-/** At most `max` characters, with an ellipsis when cut. */
+/**
+ * The report's name for shorten() (src/report/markdown.ts re-exports it): secrets are redacted
+ * before the cut, so a cut never leaves a prefix of one.
+ */
 export function truncate(text: string, max = MAX_TEXT): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+  return shorten(text, max)
 }
 
 /** A short rendering of any measured value: the number itself when there is one to show. */
@@ -25,7 +29,7 @@ export function formatValue(value: unknown): string {
   if (value === undefined) return '–'
   if (value === null) return 'nil'
   if (typeof value === 'number') return formatNumber(value)
-  if (typeof value === 'string') return JSON.stringify(truncate(value, 40))
+  if (typeof value === 'string') return JSON.stringify(shorten(value, 40))
   if (typeof value === 'boolean') return String(value)
   if (Array.isArray(value)) {
     if (value.length === 0) return '[] (no data)'
@@ -39,11 +43,12 @@ export function formatValue(value: unknown): string {
       const [key, inner] = entries[0]
       return `${key}: ${formatValue(inner)}`
     }
-    return truncate(
-      `{${entries.map(([key, inner]) => `${key}: ${typeof inner === 'object' && inner ? '…' : formatValue(inner)}`).join(', ')}}`
+    return shorten(
+      `{${entries.map(([key, inner]) => `${key}: ${typeof inner === 'object' && inner ? '…' : formatValue(inner)}`).join(', ')}}`,
+      MAX_TEXT
     )
   }
-  return truncate(String(value))
+  return shorten(String(value), MAX_TEXT)
 }
 
 /** The value a measurement shows: what its conditions compared, else its result, else "error". */

@@ -5,7 +5,8 @@ import type { CallExpr, ChainExpr, ConditionalExpr, Expr, MemberExpr, NameExpr, 
 import { ExprEvalError } from './errors.js'
 import { callFunction, callPredicate, isPredicateFunction, type CallContext } from './functions.js'
 import { applyBinary, applyUnary, needBoolean } from './operators.js'
-import { describeValue, isMap, isNil, truncate } from './values.js'
+import { shorten } from '../../secrets.js'
+import { describeValue, isMap, isNil } from './values.js'
 
 export interface EvaluateOptions {
   /** The current time in ms since the epoch, for now(); defaults to Date.now. */
@@ -37,7 +38,7 @@ export function evaluate(expr: Expr, env: Record<string, unknown>, options: Eval
     if (error instanceof ExprEvalError) throw error
     // Anything else (say, a stack overflow on absurd input) still must not pass the gate.
     const reason = error instanceof Error ? error.message : String(error)
-    throw new ExprEvalError(`could not evaluate ${truncate(expr.text)}: ${reason}`)
+    throw new ExprEvalError(`could not evaluate ${shorten(expr.text, 80)}: ${reason}`)
   }
 }
 
@@ -66,7 +67,7 @@ function evaluateNode(node: Expr, scope: Scope): unknown {
     case 'call':
       return evaluateCall(node, scope)
     case 'predicate':
-      throw new ExprEvalError(`a predicate cannot be used as a value: ${truncate(node.text)}`)
+      throw new ExprEvalError(`a predicate cannot be used as a value: ${shorten(node.text, 80)}`)
   }
 }
 
@@ -128,7 +129,7 @@ function evaluateConditional(node: ConditionalExpr, scope: Scope): unknown {
   const test = evaluateNode(node.test, scope)
   if (typeof test !== 'boolean') {
     throw new ExprEvalError(
-      `the condition of ?: needs a boolean, got ${describeValue(test)} (${truncate(node.test.text)})`
+      `the condition of ?: needs a boolean, got ${describeValue(test)} (${shorten(node.test.text, 80)})`
     )
   }
   return evaluateNode(test ? node.whenTrue : node.whenFalse, scope)
@@ -140,7 +141,7 @@ function readMember(node: MemberExpr, scope: Scope, missingAsNil: boolean): unkn
   const target = evaluateNode(node.object, scope)
   if (isNil(target) && node.optional) throw NIL_CHAIN
   const key = evaluateNode(node.key, scope)
-  const owner = truncate(node.object.text)
+  const owner = shorten(node.object.text, 80)
   if (isMap(target)) return readKey(target, key, owner, missingAsNil || node.optional)
   if ((Array.isArray(target) || typeof target === 'string') && typeof key !== 'string') {
     return readPosition(target, key, owner)
@@ -161,7 +162,7 @@ function readKey(target: Record<string, unknown>, key: unknown, owner: string, m
   if (missingAsNil) return null
   const keys = Object.keys(target)
   const known = keys.length === 0 ? 'the map is empty' : `keys: ${keys.join(', ')}`
-  throw new ExprEvalError(truncate(`${owner} has no key ${JSON.stringify(key)} (${known})`, 160))
+  throw new ExprEvalError(shorten(`${owner} has no key ${JSON.stringify(key)} (${known})`, 160))
 }
 
 // Negative indexes count from the end, as in expr-lang; out of range is always an error.
@@ -184,7 +185,7 @@ function readSlice(node: SliceExpr, scope: Scope): unknown {
   const target = evaluateNode(node.object, scope)
   if (isNil(target) && node.optional) throw NIL_CHAIN
   if (!Array.isArray(target) && typeof target !== 'string') {
-    throw new ExprEvalError(`cannot slice ${truncate(node.object.text)}: it is ${describeValue(target)}`)
+    throw new ExprEvalError(`cannot slice ${shorten(node.object.text, 80)}: it is ${describeValue(target)}`)
   }
   const items = typeof target === 'string' ? [...target] : target
   const from = sliceBound(node.from, scope, 0, items.length)
@@ -197,7 +198,7 @@ function sliceBound(bound: Expr | undefined, scope: Scope, fallback: number, len
   if (bound === undefined) return fallback
   const value = evaluateNode(bound, scope)
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new ExprEvalError(`slice bound ${truncate(bound.text)} must be an integer, got ${describeValue(value)}`)
+    throw new ExprEvalError(`slice bound ${shorten(bound.text, 80)} must be an integer, got ${describeValue(value)}`)
   }
   const position = value < 0 ? length + value : value
   return Math.min(Math.max(position, 0), length)

@@ -11,9 +11,9 @@ import {
   makeDuration,
   makeTime,
   parseFloatText,
-  parseIntegerText,
-  truncate
+  parseIntegerText
 } from './values.js'
+import { shorten } from '../../secrets.js'
 
 /** What a function needs besides its arguments: names for messages and the injected clock. */
 export interface CallContext {
@@ -41,7 +41,7 @@ function fail(context: CallContext, problem: string): never {
 }
 
 function callText(context: CallContext): string {
-  return truncate(`${context.name}(${context.argTexts.join(', ')})`)
+  return shorten(`${context.name}(${context.argTexts.join(', ')})`, 80)
 }
 
 function needNumber(value: unknown, context: CallContext, what = 'a number'): number {

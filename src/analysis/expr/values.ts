@@ -2,6 +2,8 @@
 // Time and Duration are class instances (not bare `{ kind, ms }` literals) so a metric result that
 // happens to contain `{"kind": "time"}` is never mistaken for one.
 
+import { shorten } from '../../secrets.js'
+
 export interface Time {
   readonly kind: 'time'
   /** Milliseconds since the epoch. */
@@ -56,10 +58,6 @@ export function isMap(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null
 }
 
-export function truncate(text: string, limit = 80): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`
-}
-
 /** Numbers the way Prometheus users read them: NaN, +Inf, -Inf, otherwise JS formatting. */
 export function formatNumber(value: number): string {
   if (Number.isNaN(value)) return 'NaN'
@@ -70,13 +68,13 @@ export function formatNumber(value: number): string {
 
 /** Short type-and-value text for messages: `number 2.68`, `array of 3`, `map with keys a, b`. */
 export function describeValue(value: unknown): string {
-  return truncate(describeUntruncated(value))
+  return shorten(describeUntruncated(value), 80)
 }
 
 function describeUntruncated(value: unknown): string {
   if (isNil(value)) return 'nil'
   if (typeof value === 'number') return `number ${formatNumber(value)}`
-  if (typeof value === 'string') return `string ${JSON.stringify(truncate(value, 60))}`
+  if (typeof value === 'string') return `string ${JSON.stringify(shorten(value, 60))}`
   if (typeof value === 'boolean') return `boolean ${value}`
   if (Array.isArray(value)) return value.length === 0 ? 'empty array' : `array of ${value.length}`
   if (isTime(value)) return `time ${formatTime(value)}`
