@@ -1,4 +1,4 @@
-// How measured values read in logs, reasons and reports, and what counts as "no data".
+// How measured values read in logs, reasons and reports.
 import { shorten } from '../secrets.js'
 import type { Measurement } from './types.js'
 
@@ -55,18 +55,6 @@ export function formatValue(value: unknown): string {
 export function shownValue(measurement: Measurement): string {
   if (measurement.display !== undefined) return measurement.display
   return measurement.phase === 'Error' && measurement.value === undefined ? 'error' : formatValue(measurement.value)
-}
-
-/**
- * No data: nothing, NaN, an empty list, or a list of nothing but NaN/nil. canary-gate never passes a
- * measurement on no data, whatever the condition says (the Argo idiom `len(result) == 0 || …`
- * included): such a measurement is Inconclusive.
- */
-export function isNoData(value: unknown): boolean {
-  if (value === null || value === undefined) return true
-  if (typeof value === 'number') return Number.isNaN(value)
-  if (Array.isArray(value)) return value.every((item) => isNoData(item))
-  return false
 }
 
 /** A JSON-safe copy of a measured value for the report (NaN and infinities as Prometheus spells them). */

@@ -31,8 +31,8 @@ interface FunctionSpec {
   readonly run: Implementation
 }
 
-/** Runs the predicate body for one element; the evaluator binds `#` to the element. */
-export type ApplyPredicate = (item: unknown) => unknown
+/** Runs the predicate body for one element; the evaluator binds `#` to the element (at `index`, for messages). */
+export type ApplyPredicate = (item: unknown, index: number) => unknown
 
 type PredicateImplementation = (items: readonly unknown[], apply: ApplyPredicate, context: CallContext) => unknown
 
@@ -195,7 +195,7 @@ function truth(value: unknown, index: number, context: CallContext): boolean {
 }
 
 function test(apply: ApplyPredicate, context: CallContext): (item: unknown, index: number) => boolean {
-  return (item, index) => truth(apply(item), index, context)
+  return (item, index) => truth(apply(item, index), index, context)
 }
 
 const PREDICATES: Readonly<Record<string, PredicateImplementation>> = {
@@ -209,7 +209,7 @@ const PREDICATES: Readonly<Record<string, PredicateImplementation>> = {
     return matches === 1
   },
   filter: (items, apply, context) => items.filter(test(apply, context)),
-  map: (items, apply) => items.map((item) => apply(item)),
+  map: (items, apply) => items.map((item, index) => apply(item, index)),
   count: (items, apply, context) => items.filter(test(apply, context)).length,
   find: (items, apply, context) => items.find(test(apply, context)) ?? null,
   findIndex: (items, apply, context) => items.findIndex(test(apply, context))

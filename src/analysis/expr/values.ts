@@ -51,6 +51,22 @@ export function isNil(value: unknown): value is null | undefined {
   return value === null || value === undefined
 }
 
+/**
+ * Why a value read from a result is no data, or undefined when it is data: nil (JSON null or a
+ * missing value), NaN (Prometheus' "no data"), an empty list or map, or a list of nothing but
+ * NaN and nil (a vector whose every series is empty). The words complete `result.x …` in messages.
+ */
+export function noDataIn(value: unknown): string | undefined {
+  if (isNil(value)) return 'is null'
+  if (typeof value === 'number') return Number.isNaN(value) ? 'is NaN' : undefined
+  if (Array.isArray(value)) {
+    if (value.length === 0) return 'is empty'
+    return value.every((item) => isNil(item) || Number.isNaN(item)) ? `holds only ${value.some(isNil) ? 'null/NaN' : 'NaN'}` : undefined
+  }
+  if (isMap(value) && Object.keys(value).length === 0) return 'is an empty map'
+  return undefined
+}
+
 /** A map: a plain object only, so class instances and prototypes are never read as data. */
 export function isMap(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
