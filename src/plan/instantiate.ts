@@ -155,6 +155,36 @@ export interface InstantiateContext {
   dryRun?: string[]
 }
 
+export interface MetricLimits {
+  /** undefined: the metric runs until the analysis stops, so no limit is out of reach. */
+  count?: number
+  failureLimit: number
+  inconclusiveLimit: number
+  consecutiveSuccessLimit: number
+}
+
+/**
+ * Limits that can never be reached with `count` measurements, by field. Such a limit makes a pass
+ * out of nothing: a metric that tolerates `count` failures could fail every measurement, one that
+ * tolerates `count` inconclusive measurements could have no data throughout.
+ */
+export function unreachableLimits(limits: MetricLimits): Array<{ field: string; message: string }> {
+  const { count, failureLimit, inconclusiveLimit, consecutiveSuccessLimit } = limits
+  if (count === undefined) return []
+  const problems: Array<{ field: string; message: string }> = []
+  if (consecutiveSuccessLimit > 0) {
+    // Argo's own rule; it also covers failureLimit ≥ count.
+    const needed = Math.max(0, failureLimit) + consecutiveSuccessLimit
+    if (count < needed) problems.push({ field: 'count', message: `count ${count} must be at least failureLimit + consecutiveSuccessLimit (${needed})` })
+  } else if (failureLimit >= count) {
+    problems.push({ field: 'failureLimit', message: `failureLimit ${failureLimit} is not below count ${count}: the metric could fail every measurement and never fail; use at most ${count - 1}` })
+  }
+  if (inconclusiveLimit >= count) {
+    problems.push({ field: 'inconclusiveLimit', message: `inconclusiveLimit ${inconclusiveLimit} is not below count ${count}: every measurement could be inconclusive (no data) and the metric never end inconclusive; use at most ${count - 1}` })
+  }
+  return problems
+}
+
 function matchesDryRun(patterns: string[], name: string): boolean {
   return patterns.some((pattern) => {
     if (pattern === '*' || pattern === name) return true
@@ -332,9 +362,7 @@ function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, a
   if (failureLimit === -1 && consecutiveSuccessLimit === 0) {
     check.report(['failureLimit'], 'failureLimit -1 (no limit) needs a consecutiveSuccessLimit, or the metric could never fail')
   }
-  if (consecutiveSuccessLimit > 0 && count !== undefined && count < Math.max(0, failureLimit) + consecutiveSuccessLimit) {
-    check.report(['count'], `count ${count} must be at least failureLimit + consecutiveSuccessLimit (${Math.max(0, failureLimit) + consecutiveSuccessLimit})`)
-  }
+  for (const problem of unreachableLimits({ count, failureLimit, inconclusiveLimit, consecutiveSuccessLimit })) check.report([problem.field], problem.message)
   const successCondition = check.condition('successCondition', raw.successCondition)
   const failureCondition = check.condition('failureCondition', raw.failureCondition)
   let thresholdRange: MetricSpec['thresholdRange']
