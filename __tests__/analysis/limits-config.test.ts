@@ -1,32 +1,11 @@
 // Limits that can never be reached are configuration errors, each at its file and line with the
 // metric and the field, before anything is measured.
 import { describe, expect, it } from '@jest/globals'
-import { mkdtemp, writeFile } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
-import { IssueList, formatIssue } from '../../src/config-error.js'
-import { instantiateMetrics } from '../../src/plan/instantiate.js'
-import { loadPlanFiles } from '../../src/plan/load.js'
-import { readTemplates } from '../../src/plan/templates.js'
-import { Secrets } from '../../src/secrets.js'
+import { instantiateFile, templateText } from './template-file.js'
 
 /** The configuration problems of one template file holding `metrics` (YAML, indented 4). */
 async function problemsOf(metrics: string, spec = ''): Promise<string[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cg-limits-'))
-  const text = `apiVersion: argoproj.io/v1alpha1
-kind: AnalysisTemplate
-metadata:
-  name: t
-spec:
-${spec}  metrics:
-${metrics}
-`
-  await writeFile(path.join(dir, 't.yaml'), text)
-  const issues = new IssueList()
-  const docs = await loadPlanFiles(['t.yaml'], dir, issues)
-  const templates = readTemplates(docs, issues)
-  if (issues.empty) instantiateMetrics(templates, { mode: 'analyze', prometheusUrl: 'http://prom:9090', secrets: new Secrets(), input: new Map() }, issues)
-  return issues.issues.map(formatIssue)
+  return (await instantiateFile(templateText(metrics, spec))).problems
 }
 
 const metricWith = (name: string, fields: string) => `    - name: ${name}

@@ -4,6 +4,7 @@
 import type { BinaryExpr, BinaryOperator, UnaryExpr } from './ast.js'
 import { shorten } from '../../secrets.js'
 import { ExprEvalError } from './errors.js'
+import { compileRegex, RE2_HINT } from './regex.js'
 import {
   describeValue,
   isDuration,
@@ -77,15 +78,14 @@ function needStrings(node: BinaryExpr, left: unknown, right: unknown): [string, 
   )
 }
 
-// Go regexps may start with inline flags such as (?i); JS wants them as RegExp flags.
-function toRegExp(node: BinaryExpr, pattern: string): RegExp {
-  const inline = /^\(\?([ims]+)\)/.exec(pattern)
-  try {
-    return inline ? new RegExp(pattern.slice(inline[0].length), inline[1]) : new RegExp(pattern)
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new ExprEvalError(`invalid regular expression ${JSON.stringify(shorten(pattern, 80))} ${where(node)}: ${reason}`)
+// Go's regexp.MatchString: RE2 syntax, a match anywhere in the text. A literal pattern was checked
+// when the condition was parsed; one computed from the result is checked here.
+function matchesPattern(node: BinaryExpr, text: string, pattern: string): boolean {
+  const compiled = compileRegex(pattern)
+  if ('problem' in compiled) {
+    throw new ExprEvalError(`invalid regular expression ${JSON.stringify(shorten(pattern, 80))} ${where(node)}: ${compiled.problem}; ${RE2_HINT}`)
   }
+  return compiled.regex.test(text)
 }
 
 function arithmeticError(node: BinaryExpr, left: unknown, right: unknown, needs: string): never {
@@ -168,7 +168,7 @@ export function applyBinary(node: BinaryExpr, left: unknown, right: unknown): un
     }
     case 'matches': {
       const [text, pattern] = needStrings(node, left, right)
-      return toRegExp(node, pattern).test(text)
+      return matchesPattern(node, text, pattern)
     }
     case '+':
       return add(node, left, right)
