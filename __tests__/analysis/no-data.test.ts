@@ -35,8 +35,9 @@ describe('a pass that rests on no data read anywhere in the result is Inconclusi
     ['none(result.items, {# > 2})', { items: [] }, 'result.items is empty'],
     ['len(result.items) < 5', { items: [] }, 'result.items is empty'],
     ['len(result.items) == 0', { items: {} }, 'result.items is an empty map'],
-    ['isNaN(asFloat(result)) || asFloat(result) < 2', 'NaN', 'asFloat(result) is NaN'],
-    ['isNaN(float(result.v)) || float(result.v) < 2', { v: 'NaN' }, 'float(result.v) is NaN'],
+    ['isNaN(asFloat(result)) || asFloat(result) < 2', 'NaN', 'result is "NaN"'],
+    ['isNaN(float(result.v)) || float(result.v) < 2', { v: 'NaN' }, 'result.v is "NaN"'],
+    ['isNaN(asFloat(trim(result))) || asFloat(result) < 2', ' NaN ', 'asFloat(trim(result)) is NaN'],
     ['any(result, {isNaN(#) || # < 5})', [NaN, 1], 'result[0] is NaN'],
     ['all(result, {.count == nil || .count < 5})', [{ count: 1 }, { count: null }], 'result[1].count is null'],
     ['len(result[1:]) == 0 || result[1] < 2', [0.5], 'result[1:] is empty'],
@@ -44,7 +45,9 @@ describe('a pass that rests on no data read anywhere in the result is Inconclusi
     ['default(result.errorRate, 0) < 2', { latency: 3 }, 'result.errorRate is missing'],
     ['(result.errorRate ?? 0) < 2', { errorRate: null }, 'result.errorRate is null'],
     ['isNil(result.errorRate) || result.errorRate < 2', {}, 'result.errorRate is missing'],
-    ['(find(result, {# > 5}) ?? 0) < 2', [1, 2], 'find(result, {# > 5}) is null']
+    ['(find(result, {# > 5}) ?? 0) < 2', [1, 2], 'find(result, {# > 5}) is null'],
+    ['result.v != "0"', { v: 'NaN' }, 'result.v is "NaN"'],
+    ['len(result.items) < 5', { items: 'nan' }, 'result.items is "nan"']
   ]
   for (const [condition, result, missing] of cases) {
     it(`${condition} on ${JSON.stringify(result, (_k, v: unknown) => (Number.isNaN(v) ? 'NaN' : v))}`, () => {
@@ -122,7 +125,8 @@ describe('the evaluator reports every no-data read, and only reads', () => {
     expect(reads('"k" in result', {})).toEqual(['result is an empty map', 'result has no key "k"'])
     expect(reads('all(result.items, {# < 2})', { items: [] })).toEqual(['result.items is empty'])
     expect(reads('result.v[2:] == []', { v: [1] })).toEqual(['result.v[2:] is empty'])
-    expect(reads('asFloat(result) < 1', 'nan')).toEqual(['asFloat(result) is NaN'])
+    expect(reads('asFloat(result) < 1', 'nan')).toEqual(['result is "nan"'])
+    expect(reads('asFloat(trim(result)) < 1', ' NaN')).toEqual(['asFloat(trim(result)) is NaN'])
   })
 
   it('does not report what a short-circuit never reads', () => {
@@ -141,5 +145,23 @@ describe('the evaluator reports every no-data read, and only reads', () => {
     expect(evaluate(parseExpression('result.x == nil'), { result: {} })).toBe(true)
     expect(evaluate(parseExpression('nil != result.x'), { result: { y: 1 } })).toBe(false)
     expect(() => evaluate(parseExpression('result.x == 0'), { result: {} })).toThrow('result has no key "x"')
+  })
+})
+
+describe('answers nested 100,000 levels deep', () => {
+  it('are judged without overflowing the stack: a phase with a short display, never a crash', () => {
+    let deep: unknown = 0.5
+    for (let level = 0; level < 100_000; level++) deep = [deep]
+    const judged = judge('result == result', deep)
+    expect(judged.phase).toBe('Error')
+    expect(judged.display.length).toBeLessThan(80)
+  })
+})
+
+describe('no data inside what a function flattens', () => {
+  it('reports a nested empty list that min/max/sum/mean/median skip (found by the property test)', () => {
+    expect(judge('max(result) < 5', [[], 0])).toMatchObject({ phase: 'Inconclusive', message: expect.stringContaining('result[0] is empty') })
+    expect(judge('sum(result.v) < 5', { v: [1, [[], 2]] })).toMatchObject({ phase: 'Inconclusive', message: expect.stringContaining('result.v[1][0] is empty') })
+    expect(judge('max(result) < 5', [[1], 0]).phase).toBe('Successful')
   })
 })

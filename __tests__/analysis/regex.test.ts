@@ -5,6 +5,7 @@ import { evaluate, ExprEvalError, ExprSyntaxError, parseExpression } from '../..
 import { judgeMeasurement } from '../../src/analysis/judge.js'
 import { metric } from '../support/metrics.js'
 import { instantiateFile, templateText } from './template-file.js'
+import { cpuTime } from './timing.js'
 
 const run = (source: string, result: unknown) => evaluate(parseExpression(source), { result })
 
@@ -20,24 +21,24 @@ function syntaxError(source: string): ExprSyntaxError {
 
 describe('matches runs in linear time', () => {
   it('answers ^(a+)+$ against 35 a’s and a b in milliseconds (a backtracking engine takes minutes)', () => {
-    const started = performance.now()
-    expect(run('result matches "^(a+)+$"', `${'a'.repeat(35)}b`)).toBe(false)
-    expect(performance.now() - started).toBeLessThan(250)
+    const { value, ms } = cpuTime(() => run('result matches "^(a+)+$"', `${'a'.repeat(35)}b`))
+    expect(value).toBe(false)
+    expect(ms).toBeLessThan(250)
   })
 
   it('answers nested repetitions over a long text quickly, and a pattern from the result too', () => {
     const text = `${'x'.repeat(20_000)}!`
-    const started = performance.now()
-    expect(run('result.text matches result.pattern', { text, pattern: '^(x+x+)+y$' })).toBe(false)
-    expect(run('result matches "(.*a){12}"', text)).toBe(false)
-    expect(performance.now() - started).toBeLessThan(500)
+    const { ms } = cpuTime(() => {
+      expect(run('result.text matches result.pattern', { text, pattern: '^(x+x+)+y$' })).toBe(false)
+      expect(run('result matches "(.*a){12}"', text)).toBe(false)
+    })
+    expect(ms).toBeLessThan(500)
   })
 
   it('lets a measurement over a hostile pattern end in a phase, in time', () => {
-    const started = performance.now()
-    const judged = judgeMeasurement(metric({ success: 'result.v matches "^(\\\\w+\\\\s?)*$"' }), { v: `${'word '.repeat(40)}!` })
+    const { value: judged, ms } = cpuTime(() => judgeMeasurement(metric({ success: 'result.v matches "^(\\\\w+\\\\s?)*$"' }), { v: `${'word '.repeat(40)}!` }))
     expect(judged.phase).toBe('Failed')
-    expect(performance.now() - started).toBeLessThan(250)
+    expect(ms).toBeLessThan(250)
   })
 })
 
@@ -104,10 +105,11 @@ describe("Argo's dryRun metricName patterns", () => {
   it('answer a hostile pattern over a long metric name in linear time', async () => {
     const name = `${'a'.repeat(35)}b`
     const text = templateText(`    - name: ${name}\n      successCondition: result[0] < 1\n      provider:\n        prometheus: { query: up }`, '  dryRun:\n    - metricName: "(a+)+"\n')
-    const started = performance.now()
+    const before = process.cpuUsage()
     const { problems, metrics: specs } = await instantiateFile(text)
+    const used = process.cpuUsage(before)
     expect(problems).toEqual([])
     expect(specs.map((m) => [m.name, m.dryRun])).toEqual([[name, false]])
-    expect(performance.now() - started).toBeLessThan(2000)
+    expect((used.user + used.system) / 1000).toBeLessThan(2000)
   })
 })

@@ -24,27 +24,31 @@ export function truncate(text: string, max = MAX_TEXT): string {
   return shorten(text, max)
 }
 
+// A display needs only the first levels; an answer nested 100,000 deep must not overflow the stack.
+const MAX_DEPTH = 6
+
 /** A short rendering of any measured value: the number itself when there is one to show. */
-export function formatValue(value: unknown): string {
+export function formatValue(value: unknown, depth = 0): string {
   if (value === undefined) return '–'
   if (value === null) return 'nil'
   if (typeof value === 'number') return formatNumber(value)
   if (typeof value === 'string') return JSON.stringify(shorten(value, 40))
   if (typeof value === 'boolean') return String(value)
+  if (depth > MAX_DEPTH && typeof value === 'object') return '…'
   if (Array.isArray(value)) {
     if (value.length === 0) return '[] (no data)'
-    if (value.length === 1) return formatValue(value[0])
-    const shown = value.slice(0, 3).map(formatValue).join(', ')
+    if (value.length === 1) return formatValue(value[0], depth + 1)
+    const shown = value.slice(0, 3).map((item) => formatValue(item, depth + 1)).join(', ')
     return `[${shown}${value.length > 3 ? `, … ${value.length} values` : ''}]`
   }
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
     if (entries.length === 1) {
       const [key, inner] = entries[0]
-      return `${key}: ${formatValue(inner)}`
+      return `${key}: ${formatValue(inner, depth + 1)}`
     }
     return shorten(
-      `{${entries.map(([key, inner]) => `${key}: ${typeof inner === 'object' && inner ? '…' : formatValue(inner)}`).join(', ')}}`,
+      `{${entries.map(([key, inner]) => `${key}: ${typeof inner === 'object' && inner ? '…' : formatValue(inner, depth + 1)}`).join(', ')}}`,
       MAX_TEXT
     )
   }

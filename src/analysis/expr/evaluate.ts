@@ -288,7 +288,7 @@ function sliceBound(bound: Expr | undefined, scope: Scope, fallback: number, len
 // ---- calls ----
 
 function evaluateCall(node: CallExpr, scope: Scope): unknown {
-  const context: CallContext = { name: node.name, argTexts: node.args.map((arg) => arg.text), now: scope.now }
+  const context: CallContext = { name: node.name, argTexts: node.args.map((arg) => named(arg, scope)), now: scope.now, onNoData: (read) => scope.noData.report(read) }
   if (isPredicateFunction(node.name)) {
     const [list, predicate] = node.args
     const body = predicate.kind === 'predicate' ? predicate.body : predicate

@@ -21,6 +21,8 @@ export interface CallContext {
   /** Source text of each argument, to say which one was wrong. */
   readonly argTexts: readonly string[]
   readonly now: () => number
+  /** Told of no data a function reads inside its arguments (an empty list that min/max flatten away). */
+  readonly onNoData?: (read: string) => void
 }
 
 type Implementation = (args: readonly unknown[], context: CallContext) => unknown
@@ -73,14 +75,21 @@ function needNumberForTest(value: unknown, context: CallContext): number {
   return needNumber(value, context)
 }
 
-/** min/max/sum/mean/median take an array or several numbers (nested arrays are flattened, as expr-lang). */
+/**
+ * min/max/sum/mean/median take an array or several numbers (nested arrays are flattened, as
+ * expr-lang). A nested empty list adds nothing to the answer, so it is reported as no data.
+ */
 function collectNumbers(args: readonly unknown[], context: CallContext): number[] {
   const numbers: number[] = []
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit)
-    else numbers.push(needNumber(value, context, 'numbers'))
+  const visit = (value: unknown, text: string, nested: boolean): void => {
+    if (Array.isArray(value)) {
+      if (nested && value.length === 0) context.onNoData?.(`${shorten(text, 80)} is empty`)
+      value.forEach((item, index) => visit(item, `${text}[${index}]`, true))
+    } else {
+      numbers.push(needNumber(value, context, 'numbers'))
+    }
   }
-  args.forEach(visit)
+  args.forEach((arg, index) => visit(arg, context.argTexts[index] ?? '', false))
   if (numbers.length === 0) fail(context, 'no values (no data)')
   return numbers
 }

@@ -53,12 +53,14 @@ export function isNil(value: unknown): value is null | undefined {
 
 /**
  * Why a value read from a result is no data, or undefined when it is data: nil (JSON null or a
- * missing value), NaN (Prometheus' "no data"), an empty list or map, or a list of nothing but
- * NaN and nil (a vector whose every series is empty). The words complete `result.x …` in messages.
+ * missing value), NaN (Prometheus' "no data", also as the text "NaN" an endpoint may send), an
+ * empty list or map, or a list of nothing but NaN and nil (a vector whose every series is empty).
+ * The words complete `result.x …` in messages.
  */
 export function noDataIn(value: unknown): string | undefined {
   if (isNil(value)) return 'is null'
   if (typeof value === 'number') return Number.isNaN(value) ? 'is NaN' : undefined
+  if (typeof value === 'string') return /^[+-]?nan$/i.test(value) ? `is ${JSON.stringify(value)}` : undefined
   if (Array.isArray(value)) {
     if (value.length === 0) return 'is empty'
     return value.every((item) => isNil(item) || Number.isNaN(item)) ? `holds only ${value.some(isNil) ? 'null/NaN' : 'NaN'}` : undefined
