@@ -66,10 +66,10 @@ function named(node: Expr, scope: Scope): string {
   return shorten(text, 80)
 }
 
-/** Reports a value read from the environment when it is no data (nil, NaN, empty). */
-function noteRead(scope: Scope, text: string, value: unknown): void {
+/** Reports a value read by `node` when it is no data (nil, NaN, empty); named only then (shorten() redacts). */
+function noteRead(scope: Scope, node: Expr, value: unknown): void {
   const problem = noDataIn(value)
-  if (problem) scope.noData.report(`${text} ${problem}`)
+  if (problem) scope.noData.report(`${named(node, scope)} ${problem}`)
 }
 
 /**
@@ -97,7 +97,7 @@ function evaluateNode(node: Expr, scope: Scope): unknown {
     case 'name':
       return lookUpName(node, scope)
     case 'element':
-      noteRead(scope, shorten(scope.elementText, 80), scope.element)
+      noteRead(scope, node, scope.element)
       return scope.element
     case 'member':
       return readMember(node, scope, false)
@@ -146,7 +146,7 @@ function lookUpName(node: NameExpr, scope: Scope): unknown {
     throw new ExprEvalError(`unknown name ${node.name}${available}`)
   }
   const value = scope.env[node.name] ?? null
-  noteRead(scope, named(node, scope), value)
+  noteRead(scope, node, value)
   return value
 }
 
@@ -214,12 +214,12 @@ function readMember(node: MemberExpr, scope: Scope, missingAsNil: boolean): unkn
       scope.noData.report(`${named(node, scope)} is missing`)
       return null
     }
-    noteRead(scope, named(node, scope), value)
+    noteRead(scope, node, value)
     return value
   }
   if ((Array.isArray(target) || typeof target === 'string') && typeof key !== 'string') {
     const value = readPosition(target, key, owner)
-    noteRead(scope, named(node, scope), value)
+    noteRead(scope, node, value)
     return value
   }
   const hint = isNil(target) ? '; use ?. to allow nil' : ', not a map'
@@ -271,7 +271,7 @@ function readSlice(node: SliceExpr, scope: Scope): unknown {
   const to = sliceBound(node.to, scope, items.length, items.length)
   const slice = items.slice(from, Math.max(from, to))
   if (typeof target === 'string') return slice.join('')
-  noteRead(scope, named(node, scope), slice)
+  noteRead(scope, node, slice)
   return slice
 }
 
@@ -288,7 +288,15 @@ function sliceBound(bound: Expr | undefined, scope: Scope, fallback: number, len
 // ---- calls ----
 
 function evaluateCall(node: CallExpr, scope: Scope): unknown {
-  const context: CallContext = { name: node.name, argTexts: node.args.map((arg) => named(arg, scope)), now: scope.now, onNoData: (read) => scope.noData.report(read) }
+  const context: CallContext = {
+    name: node.name,
+    // Only messages need the texts: named when asked, not for every call in a predicate.
+    get argTexts() {
+      return node.args.map((arg) => named(arg, scope))
+    },
+    now: scope.now,
+    onNoData: (read) => scope.noData.report(read)
+  }
   if (isPredicateFunction(node.name)) {
     const [list, predicate] = node.args
     const body = predicate.kind === 'predicate' ? predicate.body : predicate
