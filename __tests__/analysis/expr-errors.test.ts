@@ -181,7 +181,7 @@ describe('membership and string operators', () => {
     ['"a" startsWith nil', {}, '"startsWith" needs two strings'],
     ['[1] endsWith "a"', {}, '"endsWith" needs two strings'],
     ['"a" matches 1', {}, '"matches" needs two strings'],
-    ['"a" matches "("', {}, 'invalid regular expression "("']
+    ['"a" matches result', { result: '(' }, 'invalid regular expression "(" (in "a" matches result): error parsing regexp: missing closing ): `(`']
   ])
 })
 

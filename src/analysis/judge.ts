@@ -1,8 +1,9 @@
 // From one measured value to a measurement phase, after Argo's evaluate.go, failing closed:
 // a condition that cannot be evaluated is an Error, and no data is never a pass.
-import { comparedOperands, evaluate, ExprEvalError, type Expr } from './expr/index.js'
+import { comparedOperands, evaluate, ExprEvalError, noDataIn, type Expr } from './expr/index.js'
+import { shorten } from '../secrets.js'
 import type { Condition, MeasurementPhase, MetricSpec } from './types.js'
-import { formatValue, isNoData } from './values.js'
+import { formatValue } from './values.js'
 
 export interface Judgement {
   phase: MeasurementPhase
@@ -13,13 +14,13 @@ export interface Judgement {
 
 class ConditionError extends Error {}
 
-/** Parts of the result a condition found missing and stood in for (default(), ??, isNil). */
-type MissingLog = Set<string>
+/** What the conditions read that was no data (`result.errorRate is null`), in the order read. */
+type NoDataLog = Set<string>
 
-function test(condition: Condition, result: unknown, label: string, missing: MissingLog): boolean {
+function test(condition: Condition, result: unknown, label: string, noData: NoDataLog): boolean {
   let outcome: unknown
   try {
-    outcome = evaluate(condition.expr, { result }, { onMissing: (text) => missing.add(text) })
+    outcome = evaluate(condition.expr, { result }, { onNoData: (read) => noData.add(read) })
   } catch (error) {
     if (error instanceof ExprEvalError) throw new ConditionError(`${label} ${condition.source}: ${error.message}`)
     throw error
@@ -77,7 +78,7 @@ export function displayOf(spec: MetricSpec, result: unknown): string {
   return shown.map((s) => `${s.text} = ${s.value}`).join(', ')
 }
 
-function decide(spec: MetricSpec, result: unknown, missing: MissingLog): Omit<Judgement, 'display'> {
+function decide(spec: MetricSpec, result: unknown, noData: NoDataLog): Omit<Judgement, 'display'> {
   const value = displayOf(spec, result)
   if (spec.thresholdRange) {
     const ok = withinRange(spec.thresholdRange, result)
@@ -88,16 +89,19 @@ function decide(spec: MetricSpec, result: unknown, missing: MissingLog): Omit<Ju
     }
   }
   const { successCondition: success, failureCondition: failure } = spec
-  if (failure && test(failure, result, 'failureCondition', missing)) {
+  if (failure && test(failure, result, 'failureCondition', noData)) {
     return { phase: 'Failed', message: `${value}: failureCondition ${failure.source} is true` }
   }
   if (success) {
-    return test(success, result, 'successCondition', missing)
+    return test(success, result, 'successCondition', noData)
       ? { phase: 'Successful', message: `${value}: successCondition ${success.source} is true` }
       : { phase: failure ? 'Inconclusive' : 'Failed', message: `${value}: successCondition ${success.source} is false${failure ? ' and failureCondition is false' : ''}` }
   }
   if (failure) return { phase: 'Successful', message: `${value}: failureCondition ${failure.source} is false` }
-  // A dryRun metric may have no condition: it is measured and reported only.
+  // A dryRun metric may have no condition: it is measured and reported only, and its reading is
+  // the whole result.
+  const problem = noDataIn(result)
+  if (problem) noData.add(`result ${problem}`)
   return { phase: 'Successful', message: `${value}: no condition (dry run)` }
 }
 
@@ -105,26 +109,27 @@ function decide(spec: MetricSpec, result: unknown, missing: MissingLog): Omit<Ju
 export function judgeMeasurement(spec: MetricSpec, result: unknown): Judgement {
   const display = displayOf(spec, result)
   let judgement: Omit<Judgement, 'display'>
-  const missing: MissingLog = new Set()
+  const noData: NoDataLog = new Set()
   try {
-    judgement = decide(spec, result, missing)
+    judgement = decide(spec, result, noData)
   } catch (error) {
     if (error instanceof ConditionError) return { phase: 'Error', message: error.message, display }
     throw error
   }
-  if (judgement.phase === 'Successful' && isNoData(result)) {
-    return {
-      phase: 'Inconclusive',
-      message: `no data (the result is ${Array.isArray(result) && result.length === 0 ? 'empty' : formatValue(result)}): canary-gate never passes a measurement without data, even when the condition would (${judgement.message}). If no series means zero, say so in the query (PromQL: \`… or vector(0)\`).`,
-      display
-    }
-  }
-  if (judgement.phase === 'Successful' && missing.size > 0) {
-    return {
-      phase: 'Inconclusive',
-      message: `no data: ${[...missing].join(', ')} ${missing.size === 1 ? 'is' : 'are'} missing, and the condition stood in a default for ${missing.size === 1 ? 'it' : 'them'} (${judgement.message}); canary-gate never passes a measurement on a default`,
-      display
-    }
+  // Failed and Error stand as they are; only a pass is never allowed to rest on no data.
+  if (judgement.phase === 'Successful' && noData.size > 0) {
+    return { phase: 'Inconclusive', message: noDataMessage([...noData], judgement.message), display }
   }
   return { ...judgement, display }
+}
+
+const SHOWN_READS = 3
+
+function noDataMessage(reads: string[], passed: string): string {
+  const shown = reads.slice(0, SHOWN_READS).join(', ')
+  const more = reads.length > SHOWN_READS ? ` and ${reads.length - SHOWN_READS} more` : ''
+  return shorten(
+    `no data: ${shown}${more}. The condition would pass (${passed}), but canary-gate never passes a measurement that rests on missing, null, NaN or empty data. If missing means zero, say so in the query (PromQL: \`… or vector(0)\`).`,
+    600
+  )
 }

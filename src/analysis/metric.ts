@@ -1,7 +1,9 @@
-// From measurements to a metric's phase, after Argo Rollouts' assessMetricStatus, with two safety
-// changes documented in the README: a metric never measured is not Successful, and a metric whose
-// every measurement errored is Error, not Successful, when the run stops.
+// From measurements to a metric's phase, after Argo Rollouts' assessMetricStatus, with safety
+// changes documented in the README: a metric never measured is not Successful, a metric whose
+// every measurement errored is Error when the run stops, and a metric without a single passing
+// measurement is never Successful (Argo passes it when its limits tolerate every failure).
 import type { Measurement, MetricAssessment, MetricSpec, MetricTally } from './types.js'
+import { shorten } from '../secrets.js'
 import { shownValue } from './values.js'
 
 export function emptyTally(): MetricTally {
@@ -128,6 +130,7 @@ export function assessMetric(spec: MetricSpec, tally: MetricTally, terminating: 
         message: `count ${spec.count} reached without ${spec.consecutiveSuccessLimit} consecutive successes`
       }
     }
+    if (tally.successful === 0) return withoutAPass(`count ${spec.count} reached`, spec, tally)
     return { phase: 'Successful', message: successMessage(spec, tally) }
   }
   if (terminating) {
@@ -137,9 +140,22 @@ export function assessMetric(spec: MetricSpec, tally: MetricTally, terminating: 
         message: `every measurement errored (${tally.error}): ${lastOf(tally, 'Error')?.message ?? ''}`
       }
     }
+    if (tally.successful === 0) return withoutAPass('the run stopped', spec, tally)
     return { phase: 'Successful', message: successMessage(spec, tally) }
   }
   return { phase: 'Running', message: progressMessage(spec, tally) }
+}
+
+// Limits that tolerate every failure or every inconclusive measurement would otherwise pass a
+// metric on nothing: no data throughout, or nothing but failures.
+function withoutAPass(when: string, spec: MetricSpec, tally: MetricTally): MetricAssessment {
+  const parts: string[] = []
+  if (tally.inconclusive) parts.push(`${tally.inconclusive} inconclusive (limit ${spec.inconclusiveLimit})`)
+  if (tally.failed) parts.push(`${tally.failed} failed (limit ${spec.failureLimit})`)
+  if (tally.error) parts.push(`${tally.error} error${tally.error === 1 ? '' : 's'}`)
+  const last = [...tally.measurements].reverse().find((m) => m.phase !== 'Successful')
+  const why = last ? `; last: ${shorten(last.message, 200)}` : ''
+  return { phase: 'Inconclusive', message: `${when} without a passing measurement: ${parts.join(', ')}${why}` }
 }
 
 function successMessage(spec: MetricSpec, tally: MetricTally): string {

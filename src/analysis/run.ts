@@ -29,17 +29,23 @@ export interface RunAssessment {
 export function assessRun(metrics: Pick<MetricOutcome, 'spec' | 'phase' | 'message' | 'stopped'>[]): RunAssessment {
   const deciding = metrics.filter((m) => !m.spec.dryRun)
   if (deciding.length === 0) {
-    return { phase: 'Successful', reasons: ['every metric is dryRun: nothing decides this run'] }
+    // Nothing that could fail the run took part, so nothing can pass it either.
+    const why = metrics.length === 0
+      ? 'no metric to measure: nothing decides this run, so it cannot pass'
+      : `every metric is dryRun (${metrics.map((m) => `${m.spec.name} ${m.phase}`).join(', ')}): nothing decides this run, so it cannot pass`
+    return { phase: 'Inconclusive', reasons: [why, ...dryRunReasons(metrics)] }
   }
   const phase = worstPhase(deciding.map((m) => m.phase))
   const reasons =
     phase === 'Successful'
       ? deciding.map((m) => `${m.spec.name}: ${m.message}`)
       : deciding.filter((m) => m.phase !== 'Successful' && !m.stopped).sort((a, b) => ORDER[b.phase] - ORDER[a.phase]).map((m) => `${m.spec.name} ${m.phase}: ${m.message}`)
-  for (const m of metrics.filter((m) => m.spec.dryRun && m.phase !== 'Successful')) {
-    reasons.push(`${m.spec.name} ${m.phase} (dryRun, does not decide): ${m.message}`)
-  }
+  reasons.push(...dryRunReasons(metrics))
   return { phase, reasons }
+}
+
+function dryRunReasons(metrics: Pick<MetricOutcome, 'spec' | 'phase' | 'message'>[]): string[] {
+  return metrics.filter((m) => m.spec.dryRun && m.phase !== 'Successful').map((m) => `${m.spec.name} ${m.phase} (dryRun, does not decide): ${m.message}`)
 }
 
 /**

@@ -1,4 +1,5 @@
-// How measured values read in logs, reasons and reports, and what counts as "no data".
+// How measured values read in logs, reasons and reports.
+import { shorten } from '../secrets.js'
 import type { Measurement } from './types.js'
 
 /** A number as people read it: 0.0268, 2.68, 1234.5, NaN, +Inf. */
@@ -15,53 +16,49 @@ export function formatNumber(value: number): string {
 
 const MAX_TEXT = 80
 
-/** At most `max` characters, with an ellipsis when cut. */
+/**
+ * The report's name for shorten() (src/report/markdown.ts re-exports it): secrets are redacted
+ * before the cut, so a cut never leaves a prefix of one.
+ */
 export function truncate(text: string, max = MAX_TEXT): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+  return shorten(text, max)
 }
 
+// A display needs only the first levels; an answer nested 100,000 deep must not overflow the stack.
+const MAX_DEPTH = 6
+
 /** A short rendering of any measured value: the number itself when there is one to show. */
-export function formatValue(value: unknown): string {
+export function formatValue(value: unknown, depth = 0): string {
   if (value === undefined) return '–'
   if (value === null) return 'nil'
   if (typeof value === 'number') return formatNumber(value)
-  if (typeof value === 'string') return JSON.stringify(truncate(value, 40))
+  if (typeof value === 'string') return JSON.stringify(shorten(value, 40))
   if (typeof value === 'boolean') return String(value)
+  if (depth > MAX_DEPTH && typeof value === 'object') return '…'
   if (Array.isArray(value)) {
     if (value.length === 0) return '[] (no data)'
-    if (value.length === 1) return formatValue(value[0])
-    const shown = value.slice(0, 3).map(formatValue).join(', ')
+    if (value.length === 1) return formatValue(value[0], depth + 1)
+    const shown = value.slice(0, 3).map((item) => formatValue(item, depth + 1)).join(', ')
     return `[${shown}${value.length > 3 ? `, … ${value.length} values` : ''}]`
   }
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
     if (entries.length === 1) {
       const [key, inner] = entries[0]
-      return `${key}: ${formatValue(inner)}`
+      return `${key}: ${formatValue(inner, depth + 1)}`
     }
-    return truncate(
-      `{${entries.map(([key, inner]) => `${key}: ${typeof inner === 'object' && inner ? '…' : formatValue(inner)}`).join(', ')}}`
+    return shorten(
+      `{${entries.map(([key, inner]) => `${key}: ${typeof inner === 'object' && inner ? '…' : formatValue(inner, depth + 1)}`).join(', ')}}`,
+      MAX_TEXT
     )
   }
-  return truncate(String(value))
+  return shorten(String(value), MAX_TEXT)
 }
 
 /** The value a measurement shows: what its conditions compared, else its result, else "error". */
 export function shownValue(measurement: Measurement): string {
   if (measurement.display !== undefined) return measurement.display
   return measurement.phase === 'Error' && measurement.value === undefined ? 'error' : formatValue(measurement.value)
-}
-
-/**
- * No data: nothing, NaN, an empty list, or a list of nothing but NaN/nil. canary-gate never passes a
- * measurement on no data, whatever the condition says (the Argo idiom `len(result) == 0 || …`
- * included): such a measurement is Inconclusive.
- */
-export function isNoData(value: unknown): boolean {
-  if (value === null || value === undefined) return true
-  if (typeof value === 'number') return Number.isNaN(value)
-  if (Array.isArray(value)) return value.every((item) => isNoData(item))
-  return false
 }
 
 /** A JSON-safe copy of a measured value for the report (NaN and infinities as Prometheus spells them). */

@@ -2,7 +2,9 @@
 // (a Rollout's analysis step) < the `args` input; `{{args.name}}` is substituted everywhere in a
 // metric; then every value is checked, and every problem is reported at its file and line.
 import type { IssueList } from '../config-error.js'
+import type { RE2JS } from 're2js'
 import { parseExpression, ExprSyntaxError } from '../analysis/expr/index.js'
+import { compileRegex, RE2_HINT } from '../analysis/expr/regex.js'
 import type { Condition, MetricSpec, ProviderSpec } from '../analysis/types.js'
 import { displayUrl, SECRET_NAME, type Secrets } from '../secrets.js'
 import { parseDuration } from './duration.js'
@@ -153,17 +155,63 @@ export interface InstantiateContext {
   secrets: Secrets
   /** Extra dryRun metricName patterns (from a Rollout's analysis step). */
   dryRun?: string[]
+  /** `file:line` of the step's dryRun[index].metricName, for problems with a pattern. */
+  dryRunWhere?: (index: number) => string
 }
 
-function matchesDryRun(patterns: string[], name: string): boolean {
-  return patterns.some((pattern) => {
-    if (pattern === '*' || pattern === name) return true
-    try {
-      return new RegExp(`^(?:${pattern})$`).test(name)
-    } catch {
-      return false
+export interface MetricLimits {
+  /** undefined: the metric runs until the analysis stops, so no limit is out of reach. */
+  count?: number
+  failureLimit: number
+  inconclusiveLimit: number
+  consecutiveSuccessLimit: number
+}
+
+/**
+ * Limits that can never be reached with `count` measurements, by field. Such a limit makes a pass
+ * out of nothing: a metric that tolerates `count` failures could fail every measurement, one that
+ * tolerates `count` inconclusive measurements could have no data throughout.
+ */
+export function unreachableLimits(limits: MetricLimits): Array<{ field: string; message: string }> {
+  const { count, failureLimit, inconclusiveLimit, consecutiveSuccessLimit } = limits
+  if (count === undefined) return []
+  const problems: Array<{ field: string; message: string }> = []
+  if (consecutiveSuccessLimit > 0) {
+    // Argo's own rule; it also covers failureLimit ≥ count.
+    const needed = Math.max(0, failureLimit) + consecutiveSuccessLimit
+    if (count < needed) problems.push({ field: 'count', message: `count ${count} must be at least failureLimit + consecutiveSuccessLimit (${needed})` })
+  } else if (failureLimit >= count) {
+    problems.push({ field: 'failureLimit', message: `failureLimit ${failureLimit} is not below count ${count}: the metric could fail every measurement and never fail; use at most ${count - 1}` })
+  }
+  if (inconclusiveLimit >= count) {
+    problems.push({ field: 'inconclusiveLimit', message: `inconclusiveLimit ${inconclusiveLimit} is not below count ${count}: every measurement could be inconclusive (no data) and the metric never end inconclusive; use at most ${count - 1}` })
+  }
+  return problems
+}
+
+/** A dryRun metricName rule: `*`, or an RE2 pattern (Go's syntax, as Argo reads it). */
+interface DryRunRule {
+  pattern: string
+  regex?: RE2JS
+}
+
+/** The rules of one dryRun list; a pattern RE2 refuses is a configuration error at its line. */
+function dryRunRules(patterns: string[], where: (index: number) => { where: string; subject?: string; field: string }, issues: IssueList): DryRunRule[] {
+  return patterns.flatMap((pattern, index) => {
+    if (pattern === '*') return [{ pattern }]
+    const compiled = compileRegex(pattern)
+    if ('problem' in compiled) {
+      issues.add({ ...where(index), message: `${JSON.stringify(pattern)} is not a valid regular expression: ${compiled.problem}; ${RE2_HINT}` })
+      return []
     }
+    return [{ pattern, regex: compiled.regex }]
   })
+}
+
+// The whole name must match (Argo matches anywhere in it): a pattern such as `error` then keeps
+// `error-rate` deciding rather than silently taking it out of the decision.
+function matchesDryRun(rules: DryRunRule[], name: string): boolean {
+  return rules.some((rule) => rule.pattern === '*' || rule.pattern === name || rule.regex?.testExact(name) === true)
 }
 
 class MetricChecker {
@@ -314,7 +362,7 @@ function queryText(provider: ProviderSpec): string {
 }
 
 /** One metric of a template with its args applied, checked; undefined when it has problems. */
-function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, args: ArgValues, context: InstantiateContext, issues: IssueList): Omit<MetricSpec, 'name'> | undefined {
+function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, args: ArgValues, dryRunList: DryRunRule[], context: InstantiateContext, issues: IssueList): Omit<MetricSpec, 'name'> | undefined {
   const before = issues.issues.length
   const check = new MetricChecker(template, metric, issues)
   const raw = substitute(metric.raw, { args, report: (path, message) => check.report(path, message) }) as typeof metric.raw
@@ -332,9 +380,7 @@ function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, a
   if (failureLimit === -1 && consecutiveSuccessLimit === 0) {
     check.report(['failureLimit'], 'failureLimit -1 (no limit) needs a consecutiveSuccessLimit, or the metric could never fail')
   }
-  if (consecutiveSuccessLimit > 0 && count !== undefined && count < Math.max(0, failureLimit) + consecutiveSuccessLimit) {
-    check.report(['count'], `count ${count} must be at least failureLimit + consecutiveSuccessLimit (${Math.max(0, failureLimit) + consecutiveSuccessLimit})`)
-  }
+  for (const problem of unreachableLimits({ count, failureLimit, inconclusiveLimit, consecutiveSuccessLimit })) check.report([problem.field], problem.message)
   const successCondition = check.condition('successCondition', raw.successCondition)
   const failureCondition = check.condition('failureCondition', raw.failureCondition)
   let thresholdRange: MetricSpec['thresholdRange']
@@ -345,7 +391,7 @@ function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, a
     else if (min !== undefined && max !== undefined && min > max) check.report(['thresholdRange'], `min ${min} is greater than max ${max}`)
     else thresholdRange = { min, max }
   }
-  const dryRun = raw.dryRun === true || matchesDryRun([...template.dryRun, ...(context.dryRun ?? [])], raw.name)
+  const dryRun = raw.dryRun === true || matchesDryRun(dryRunList, raw.name)
   // A Job's exit code is a condition of its own (as in Argo); every other metric needs one.
   if (!dryRun && metric.provider !== 'job' && raw.successCondition === undefined && raw.failureCondition === undefined && raw.thresholdRange === undefined) {
     check.report([], 'has no successCondition, failureCondition or thresholdRange: canary-gate does not pass a metric that checks nothing (Argo would); add a condition, or mark it dryRun')
@@ -376,12 +422,18 @@ export function instantiateMetrics(templates: AnalysisTemplate[], context: Insta
   const counts = new Map<string, number>()
   for (const template of templates) for (const metric of template.metrics) counts.set(metric.raw.name, (counts.get(metric.raw.name) ?? 0) + 1)
   const specs: MetricSpec[] = []
+  const stepRules = dryRunRules(context.dryRun ?? [], (index) => ({ where: context.dryRunWhere?.(index) ?? 'the analysis step', field: `dryRun[${index}].metricName` }), issues)
   for (const template of templates) {
     const before = issues.issues.length
+    const templateRules = dryRunRules(
+      template.dryRun,
+      (index) => ({ where: template.doc.at(['spec', 'dryRun', index, 'metricName']), subject: `template "${template.name}"`, field: `spec.dryRun[${index}].metricName` }),
+      issues
+    )
     const args = resolveArgs(template, context, issues)
     if (issues.issues.length > before) continue
     for (const metric of template.metrics) {
-      const spec = instantiateMetric(template, metric, args, context, issues)
+      const spec = instantiateMetric(template, metric, args, [...templateRules, ...stepRules], context, issues)
       if (!spec) continue
       const name = (counts.get(metric.raw.name) ?? 0) > 1 ? `${template.name}/${metric.raw.name}` : metric.raw.name
       specs.push({ name, ...spec })

@@ -11,9 +11,9 @@ import {
   makeDuration,
   makeTime,
   parseFloatText,
-  parseIntegerText,
-  truncate
+  parseIntegerText
 } from './values.js'
+import { shorten } from '../../secrets.js'
 
 /** What a function needs besides its arguments: names for messages and the injected clock. */
 export interface CallContext {
@@ -21,6 +21,8 @@ export interface CallContext {
   /** Source text of each argument, to say which one was wrong. */
   readonly argTexts: readonly string[]
   readonly now: () => number
+  /** Told of no data a function reads inside its arguments (an empty list that min/max flatten away). */
+  readonly onNoData?: (read: string) => void
 }
 
 type Implementation = (args: readonly unknown[], context: CallContext) => unknown
@@ -31,8 +33,8 @@ interface FunctionSpec {
   readonly run: Implementation
 }
 
-/** Runs the predicate body for one element; the evaluator binds `#` to the element. */
-export type ApplyPredicate = (item: unknown) => unknown
+/** Runs the predicate body for one element; the evaluator binds `#` to the element (at `index`, for messages). */
+export type ApplyPredicate = (item: unknown, index: number) => unknown
 
 type PredicateImplementation = (items: readonly unknown[], apply: ApplyPredicate, context: CallContext) => unknown
 
@@ -41,7 +43,7 @@ function fail(context: CallContext, problem: string): never {
 }
 
 function callText(context: CallContext): string {
-  return truncate(`${context.name}(${context.argTexts.join(', ')})`)
+  return shorten(`${context.name}(${context.argTexts.join(', ')})`, 80)
 }
 
 function needNumber(value: unknown, context: CallContext, what = 'a number'): number {
@@ -73,14 +75,21 @@ function needNumberForTest(value: unknown, context: CallContext): number {
   return needNumber(value, context)
 }
 
-/** min/max/sum/mean/median take an array or several numbers (nested arrays are flattened, as expr-lang). */
+/**
+ * min/max/sum/mean/median take an array or several numbers (nested arrays are flattened, as
+ * expr-lang). A nested empty list adds nothing to the answer, so it is reported as no data.
+ */
 function collectNumbers(args: readonly unknown[], context: CallContext): number[] {
   const numbers: number[] = []
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit)
-    else numbers.push(needNumber(value, context, 'numbers'))
+  const visit = (value: unknown, text: string, nested: boolean): void => {
+    if (Array.isArray(value)) {
+      if (nested && value.length === 0) context.onNoData?.(`${shorten(text, 80)} is empty`)
+      value.forEach((item, index) => visit(item, `${text}[${index}]`, true))
+    } else {
+      numbers.push(needNumber(value, context, 'numbers'))
+    }
   }
-  args.forEach(visit)
+  args.forEach((arg, index) => visit(arg, context.argTexts[index] ?? '', false))
   if (numbers.length === 0) fail(context, 'no values (no data)')
   return numbers
 }
@@ -195,7 +204,7 @@ function truth(value: unknown, index: number, context: CallContext): boolean {
 }
 
 function test(apply: ApplyPredicate, context: CallContext): (item: unknown, index: number) => boolean {
-  return (item, index) => truth(apply(item), index, context)
+  return (item, index) => truth(apply(item, index), index, context)
 }
 
 const PREDICATES: Readonly<Record<string, PredicateImplementation>> = {
@@ -209,7 +218,7 @@ const PREDICATES: Readonly<Record<string, PredicateImplementation>> = {
     return matches === 1
   },
   filter: (items, apply, context) => items.filter(test(apply, context)),
-  map: (items, apply) => items.map((item) => apply(item)),
+  map: (items, apply) => items.map((item, index) => apply(item, index)),
   count: (items, apply, context) => items.filter(test(apply, context)).length,
   find: (items, apply, context) => items.find(test(apply, context)) ?? null,
   findIndex: (items, apply, context) => items.findIndex(test(apply, context))

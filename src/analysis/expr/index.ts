@@ -31,6 +31,7 @@ export {
   isTime,
   makeDuration,
   makeTime,
+  noDataIn,
   type Duration,
   type Time
 } from './values.js'

@@ -2,7 +2,9 @@
 // mixed types) is an ExprEvalError, never a quiet `false` that could let a bad canary through.
 
 import type { BinaryExpr, BinaryOperator, UnaryExpr } from './ast.js'
+import { shorten } from '../../secrets.js'
 import { ExprEvalError } from './errors.js'
+import { compileRegex, RE2_HINT } from './regex.js'
 import {
   describeValue,
   isDuration,
@@ -10,20 +12,19 @@ import {
   isTime,
   makeDuration,
   makeTime,
-  truncate,
   typeName,
   valuesEqual
 } from './values.js'
 
 function where(node: { text: string }): string {
-  return `(in ${truncate(node.text)})`
+  return `(in ${shorten(node.text, 80)})`
 }
 
 /** NaN means "no data" from Prometheus; refuse to compare it rather than answer false. */
 function rejectNaN(node: BinaryExpr, left: unknown, right: unknown): void {
   for (const [value, side] of [[left, node.left], [right, node.right]] as const) {
     if (typeof value === 'number' && Number.isNaN(value)) {
-      throw new ExprEvalError(`${truncate(side.text)} is NaN (no data?) ${where(node)}; use isNaN(...) to test for it`)
+      throw new ExprEvalError(`${shorten(side.text, 80)} is NaN (no data?) ${where(node)}; use isNaN(...) to test for it`)
     }
   }
 }
@@ -77,15 +78,14 @@ function needStrings(node: BinaryExpr, left: unknown, right: unknown): [string, 
   )
 }
 
-// Go regexps may start with inline flags such as (?i); JS wants them as RegExp flags.
-function toRegExp(node: BinaryExpr, pattern: string): RegExp {
-  const inline = /^\(\?([ims]+)\)/.exec(pattern)
-  try {
-    return inline ? new RegExp(pattern.slice(inline[0].length), inline[1]) : new RegExp(pattern)
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new ExprEvalError(`invalid regular expression ${JSON.stringify(truncate(pattern))} ${where(node)}: ${reason}`)
+// Go's regexp.MatchString: RE2 syntax, a match anywhere in the text. A literal pattern was checked
+// when the condition was parsed; one computed from the result is checked here.
+function matchesPattern(node: BinaryExpr, text: string, pattern: string): boolean {
+  const compiled = compileRegex(pattern)
+  if ('problem' in compiled) {
+    throw new ExprEvalError(`invalid regular expression ${JSON.stringify(shorten(pattern, 80))} ${where(node)}: ${compiled.problem}; ${RE2_HINT}`)
   }
+  return compiled.regex.test(text)
 }
 
 function arithmeticError(node: BinaryExpr, left: unknown, right: unknown, needs: string): never {
@@ -126,7 +126,7 @@ function numbers(node: BinaryExpr, left: unknown, right: unknown): [number, numb
 // expr-lang's `/` is always float division; unlike expr-lang (which yields +Inf), x/0 is an error.
 function divide(node: BinaryExpr, left: unknown, right: unknown): number {
   const [dividend, divisor] = numbers(node, left, right)
-  if (divisor === 0) throw new ExprEvalError(`division by zero: ${truncate(node.right.text)} is 0 ${where(node)}`)
+  if (divisor === 0) throw new ExprEvalError(`division by zero: ${shorten(node.right.text, 80)} is 0 ${where(node)}`)
   return dividend / divisor
 }
 
@@ -135,7 +135,7 @@ function modulo(node: BinaryExpr, left: unknown, right: unknown): number {
   if (!Number.isInteger(dividend) || !Number.isInteger(divisor)) {
     arithmeticError(node, left, right, 'two integers')
   }
-  if (divisor === 0) throw new ExprEvalError(`division by zero: ${truncate(node.right.text)} is 0 ${where(node)}`)
+  if (divisor === 0) throw new ExprEvalError(`division by zero: ${shorten(node.right.text, 80)} is 0 ${where(node)}`)
   return dividend % divisor
 }
 
@@ -168,7 +168,7 @@ export function applyBinary(node: BinaryExpr, left: unknown, right: unknown): un
     }
     case 'matches': {
       const [text, pattern] = needStrings(node, left, right)
-      return toRegExp(node, pattern).test(text)
+      return matchesPattern(node, text, pattern)
     }
     case '+':
       return add(node, left, right)
@@ -194,7 +194,7 @@ export function applyBinary(node: BinaryExpr, left: unknown, right: unknown): un
 export function needBoolean(value: unknown, operator: string, side: { text: string }): boolean {
   if (typeof value === 'boolean') return value
   throw new ExprEvalError(
-    `${operator} needs booleans, got ${typeName(value)} (${truncate(side.text)} is ${describeValue(value)})`
+    `${operator} needs booleans, got ${typeName(value)} (${shorten(side.text, 80)} is ${describeValue(value)})`
   )
 }
 

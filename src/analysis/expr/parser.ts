@@ -6,6 +6,7 @@
 import type { BinaryOperator, Expr, MemberExpr, PredicateExpr, SliceExpr, UnaryOperator } from './ast.js'
 import { ExprSyntaxError } from './errors.js'
 import { functionArity, isPredicateFunction } from './functions.js'
+import { compileRegex, RE2_HINT } from './regex.js'
 import { tokenize, WORD_OPERATORS, type Token } from './lexer.js'
 
 interface BinaryRule {
@@ -209,6 +210,7 @@ class Parser {
   }
 
   private binary(operator: BinaryOperatorToken, leftSide: Expr, rightSide: Expr): Expr {
+    if (operator.operator === 'matches') checkPattern(rightSide)
     const start = leftSide.column - 1
     const node: Expr = { kind: 'binary', operator: operator.operator, left: leftSide, right: rightSide, ...this.located(start) }
     if (!operator.negated) return node
@@ -415,6 +417,16 @@ class Parser {
     const to = this.isOperator(']') ? undefined : this.parseExpression(0)
     this.expect(']')
     return { kind: 'slice', object, from, to, optional, ...this.located(start) }
+  }
+}
+
+// A pattern written in the condition is checked now, so a pattern Go's RE2 refuses is a
+// configuration error naming its column, not an Error at every measurement.
+function checkPattern(pattern: Expr): void {
+  if (pattern.kind !== 'literal' || typeof pattern.value !== 'string') return
+  const compiled = compileRegex(pattern.value)
+  if ('problem' in compiled) {
+    throw new ExprSyntaxError(`invalid regular expression ${pattern.text}: ${compiled.problem}`, pattern.column, RE2_HINT)
   }
 }
 

@@ -2,6 +2,8 @@
 // Time and Duration are class instances (not bare `{ kind, ms }` literals) so a metric result that
 // happens to contain `{"kind": "time"}` is never mistaken for one.
 
+import { shorten } from '../../secrets.js'
+
 export interface Time {
   readonly kind: 'time'
   /** Milliseconds since the epoch. */
@@ -49,15 +51,29 @@ export function isNil(value: unknown): value is null | undefined {
   return value === null || value === undefined
 }
 
+/**
+ * Why a value read from a result is no data, or undefined when it is data: nil (JSON null or a
+ * missing value), NaN (Prometheus' "no data", also as the text "NaN" an endpoint may send), an
+ * empty list or map, or a list of nothing but NaN and nil (a vector whose every series is empty).
+ * The words complete `result.x …` in messages.
+ */
+export function noDataIn(value: unknown): string | undefined {
+  if (isNil(value)) return 'is null'
+  if (typeof value === 'number') return Number.isNaN(value) ? 'is NaN' : undefined
+  if (typeof value === 'string') return /^[+-]?nan$/i.test(value) ? `is ${JSON.stringify(value)}` : undefined
+  if (Array.isArray(value)) {
+    if (value.length === 0) return 'is empty'
+    return value.every((item) => isNil(item) || Number.isNaN(item)) ? `holds only ${value.some(isNil) ? 'null/NaN' : 'NaN'}` : undefined
+  }
+  if (isMap(value) && Object.keys(value).length === 0) return 'is an empty map'
+  return undefined
+}
+
 /** A map: a plain object only, so class instances and prototypes are never read as data. */
 export function isMap(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   const prototype: unknown = Object.getPrototypeOf(value)
   return prototype === Object.prototype || prototype === null
-}
-
-export function truncate(text: string, limit = 80): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`
 }
 
 /** Numbers the way Prometheus users read them: NaN, +Inf, -Inf, otherwise JS formatting. */
@@ -70,13 +86,13 @@ export function formatNumber(value: number): string {
 
 /** Short type-and-value text for messages: `number 2.68`, `array of 3`, `map with keys a, b`. */
 export function describeValue(value: unknown): string {
-  return truncate(describeUntruncated(value))
+  return shorten(describeUntruncated(value), 80)
 }
 
 function describeUntruncated(value: unknown): string {
   if (isNil(value)) return 'nil'
   if (typeof value === 'number') return `number ${formatNumber(value)}`
-  if (typeof value === 'string') return `string ${JSON.stringify(truncate(value, 60))}`
+  if (typeof value === 'string') return `string ${JSON.stringify(shorten(value, 60))}`
   if (typeof value === 'boolean') return `boolean ${value}`
   if (Array.isArray(value)) return value.length === 0 ? 'empty array' : `array of ${value.length}`
   if (isTime(value)) return `time ${formatTime(value)}`
