@@ -922,7 +922,8 @@ function gateMetrics(context, plan, gate, resolveValueFrom, issues) {
         input: context.inputs.args,
         stepArgs: { args: gate.ref.args ?? [], where: (index) => plan.doc.at([...gate.path, 'args', index]) },
         resolveValueFrom,
-        dryRun: (gate.ref.dryRun ?? []).map((entry) => entry.metricName)
+        dryRun: (gate.ref.dryRun ?? []).map((entry) => entry.metricName),
+        dryRunWhere: (index) => plan.doc.at([...gate.path, 'dryRun', index, 'metricName'])
     }, issues);
 }
 /** A real-time wait for the cancel path (never the run's clock, which tests speed up). */

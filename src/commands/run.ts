@@ -71,7 +71,8 @@ function gateMetrics(context: CommandContext, plan: RolloutPlan, gate: AnalysisG
       input: context.inputs.args,
       stepArgs: { args: gate.ref.args ?? [], where: (index) => plan.doc.at([...gate.path, 'args', index]) },
       resolveValueFrom,
-      dryRun: (gate.ref.dryRun ?? []).map((entry) => entry.metricName)
+      dryRun: (gate.ref.dryRun ?? []).map((entry) => entry.metricName),
+      dryRunWhere: (index) => plan.doc.at([...gate.path, 'dryRun', index, 'metricName'])
     },
     issues
   )

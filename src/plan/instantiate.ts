@@ -29,7 +29,7 @@ export function parseArgsInput(text: string, issues: IssueList): Map<string, str
     if (trimmed === '' || trimmed.startsWith('#')) return
     const eq = trimmed.indexOf('=')
     if (eq <= 0) {
-      issues.add({ where: 'input "args"', field: `line ${index + 1}`, message: `expected name=value, got "${trimmed.slice(0, 40)}"` })
+      issues.add({ where: 'input "args"', field: `line ${index + 1}`, message: 'expected name=value (the line is not shown: it may hold a secret)' })
       return
     }
     const name = trimmed.slice(0, eq).trim()

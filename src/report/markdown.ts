@@ -23,4 +23,5 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
 }
 
-export { truncate } from '../analysis/values.js'
+/** Shortens text that came from outside, redacting the run's secrets before the cut. */
+export { shorten as truncate } from '../secrets.js'
