@@ -1,6 +1,10 @@
 // Every secret the action learns (API keys, tokens, header values, secret args) is registered here.
 // The runner masks them in its log through core.setSecret; everything the action writes itself
 // (report file, summary, comment, check, outputs) passes through redact().
+//
+// A secret rarely reaches text as it was given: a URL percent-encodes it, a JSON body escapes it, an
+// HTML page entity-encodes it, basic auth base64-encodes it with the user name. add() registers each
+// of those derived forms, so redact() finds the secret in whatever form it arrives.
 
 export const REDACTED = '***'
 
@@ -25,26 +29,219 @@ export function shorten(text: string, max: number): string {
 export const SECRET_NAME =
   /(authorization|(^|[^a-z])auth($|[^a-z])|token|secret|passw(or)?d|(^|[^a-z])pass($|[^a-z])|pwd|api[-_]?key|apikey|app[-_]?key|access[-_]?key|private[-_]?key|license|cookie|credential|signature|session)/i
 
+/** Names of URL query parameters whose values are secrets: the header and arg names, and URL-only ones. */
+export function isSecretParameter(name: string): boolean {
+  return SECRET_NAME.test(name) || /^(key|sig|auth|jwt|hmac|pw)$/i.test(name)
+}
+
+/** Nesting below this depth is cut from deep copies: no provider hands over anything deeper. */
+const MAX_COPY_DEPTH = 64
+
+// The percent-encodings a secret goes through on its way into a URL, each as a set of characters left
+// alone: encodeURIComponent, form encoding (space as "+"), and what the URL parser itself escapes in
+// a query, a path and userinfo (WHATWG URL). Servers echo any of them, in upper- or lower-case hex.
+const COMPONENT_KEEP = /^[A-Za-z0-9\-_.!~*'()]$/
+const FORM_KEEP = /^[A-Za-z0-9*\-._]$/
+const QUERY_KEEP = /^[!$%&(-;=?-~]$/
+const PATH_KEEP = /^[!$-;=@-_a-z|~]$/
+const USERINFO_KEEP = /^[!$-.0-9A-Z_a-z~]$/
+
+function percentEncode(text: string, keep: RegExp, spaceAsPlus = false): string {
+  let out = ''
+  for (const char of text) {
+    if (keep.test(char)) out += char
+    else if (spaceAsPlus && char === ' ') out += '+'
+    else for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+  }
+  return out
+}
+
+const hex4 = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+
+/** The forms a secret takes in URLs, JSON, HTML and Markdown (the value itself first). */
+export function derivedForms(value: string): string[] {
+  const forms = new Set<string>([value])
+  for (const encoded of [
+    percentEncode(value, COMPONENT_KEEP),
+    percentEncode(value, FORM_KEEP, true),
+    percentEncode(value, QUERY_KEEP),
+    percentEncode(value, PATH_KEEP),
+    percentEncode(value, USERINFO_KEEP)
+  ]) {
+    forms.add(encoded)
+    forms.add(encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()))
+  }
+  // JSON as JavaScript writes it, as Go writes it (<, >, & and line separators as \u…), ASCII-only
+  // (Python's default) and with "\/" (PHP's default).
+  const json = JSON.stringify(value).slice(1, -1)
+  forms.add(json)
+  forms.add(json.replace(/[<>&\u2028\u2029]/g, hex4))
+  forms.add(json.replace(/[^\x00-\x7f]/g, hex4))
+  forms.add(json.replace(/\//g, '\\/'))
+  // HTML with the usual spellings of the quotes, and the report's Markdown table cell.
+  const html = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  for (const quote of ['&quot;', '&#34;']) {
+    for (const apostrophe of ['&#39;', '&#x27;']) forms.add(html.replace(/"/g, quote).replace(/'/g, apostrophe))
+  }
+  forms.add(
+    html
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&#39;')
+      .replace(/\r?\n/g, ' ')
+      .replace(/\|/g, '&#124;')
+      .replace(/([\\`*_[\]~])/g, '\\$1')
+  )
+  return [...forms]
+}
+
+/** What a credential header value stands for without its scheme; for Basic, also the decoded pair. */
+function credentialParts(value: string): string[] {
+  const scheme = /^(Bearer|Basic|Token)\s+(\S.*)$/is.exec(value)
+  if (!scheme) return []
+  const rest = scheme[2].trim()
+  const parts = [rest]
+  if (/^basic$/i.test(scheme[1]) && /^[A-Za-z0-9+/]+=*$/.test(rest)) {
+    const decoded = Buffer.from(rest, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    // Only a pair that decodes cleanly is a user:password; anything else is just the opaque token.
+    if (colon >= 0 && !/[\x00-\x1f\ufffd]/.test(decoded)) parts.push(decoded, decoded.slice(colon + 1))
+  }
+  return parts
+}
+
+/** An http(s) URL as the URL parser reads it, or undefined (then it is read as text). */
+function parseHttpUrl(text: string): URL | undefined {
+  try {
+    const url = new URL(text)
+    // "user:pass@host" parses too, as the scheme "user:": only http(s) is read by the parser.
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A URL that does not parse, cut as text into the pieces that can carry credentials. */
+interface UrlText {
+  /** "scheme://", or nothing. */
+  prefix: string
+  userinfo?: string
+  /** From the host to just before "?". */
+  rest: string
+  query?: string
+  fragment?: string
+}
+
+function splitUrlText(raw: string): UrlText {
+  let text = raw
+  let fragment: string | undefined
+  const hash = text.indexOf('#')
+  if (hash >= 0) {
+    fragment = text.slice(hash + 1)
+    text = text.slice(0, hash)
+  }
+  let query: string | undefined
+  const question = text.indexOf('?')
+  if (question >= 0) {
+    query = text.slice(question + 1)
+    text = text.slice(0, question)
+  }
+  // Everything before the last "@" counts as userinfo: in a URL this broken, a password may hold a
+  // "/" the parser would have stopped at, and showing too little is better than showing a password.
+  const prefix = (/^(\s*[A-Za-z][A-Za-z0-9+.-]*:)?\/\//.exec(text) ?? /^\s*/.exec(text)!)[0]
+  const afterScheme = text.slice(prefix.length)
+  const at = afterScheme.lastIndexOf('@')
+  if (at < 0) return { prefix, rest: afterScheme, query, fragment }
+  return { prefix, userinfo: afterScheme.slice(0, at), rest: afterScheme.slice(at + 1), query, fragment }
+}
+
+function decodeComponent(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '))
+  } catch {
+    return text
+  }
+}
+
+/** `a=1&token=x` → the same pairs in the same spelling, with each secret-looking value replaced. */
+function scrubPairs(pairs: string): string {
+  return pairs
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      if (eq < 0) return pair
+      return isSecretParameter(decodeComponent(pair.slice(0, eq))) ? `${pair.slice(0, eq + 1)}${REDACTED}` : pair
+    })
+    .join('&')
+}
+
 export class Secrets {
   private readonly values = new Set<string>()
+  private longestFirst: string[] = []
   constructor(private readonly mask: (value: string) => void = () => {}) {}
 
+  /** A secret, in every form it can take in text (see derivedForms), with and without a credential scheme. */
   add(value: string | undefined | null): void {
     if (value === undefined || value === null) return
-    const trimmed = String(value).trim()
+    const text = String(value)
+    const trimmed = text.trim()
     if (trimmed === '') return
-    for (const candidate of new Set([String(value), trimmed])) {
-      if (this.values.has(candidate)) continue
-      this.values.add(candidate)
-      this.mask(candidate)
+    for (const base of new Set([text, trimmed, ...credentialParts(trimmed)])) {
+      for (const form of derivedForms(base)) this.register(form)
     }
+  }
+
+  private register(form: string): void {
+    if (form.trim() === '' || this.values.has(form)) return
+    this.values.add(form)
+    this.longestFirst = [...this.values].sort((a, b) => b.length - a.length)
+    this.mask(form)
   }
 
   /** A header's value, when its name says it is a credential (Authorization, X-Api-Key, …), with and without its scheme. */
   addHeader(key: string, value: string): void {
     if (!SECRET_NAME.test(key)) return
     this.add(value)
-    this.add(value.replace(/^(Bearer|Basic|Token)\s+/i, ''))
+  }
+
+  /** Basic credentials: the password, and the base64 `user:password` the Authorization header carries. */
+  addBasicAuth(username: string | undefined, password: string | undefined): void {
+    if (!password) return
+    this.add(password)
+    this.add(Buffer.from(`${username ?? ''}:${password}`).toString('base64'))
+  }
+
+  /**
+   * The credentials a URL carries: its userinfo password (or a user name standing alone, which is how
+   * tokens ride in URLs) and the values of secret-looking query and fragment parameters
+   * (`?token=`, `api_key`, `sig`, …). Works on URLs that do not parse.
+   */
+  addUrlSecrets(url: string | undefined): void {
+    if (!url) return
+    const text = String(url)
+    const parsed = parseHttpUrl(text)
+    const parts = parsed
+      ? {
+          userinfo: parsed.username || parsed.password ? `${parsed.username}:${parsed.password}` : undefined,
+          query: parsed.search.slice(1),
+          fragment: parsed.hash.slice(1)
+        }
+      : splitUrlText(text)
+    if (parts.userinfo !== undefined) {
+      const colon = parts.userinfo.indexOf(':')
+      const password = colon >= 0 ? parts.userinfo.slice(colon + 1) : ''
+      const secret = password || (colon >= 0 ? parts.userinfo.slice(0, colon) : parts.userinfo)
+      this.add(secret)
+      this.add(decodeComponent(secret))
+    }
+    for (const pairs of [parts.query, parts.fragment]) {
+      for (const pair of pairs?.split('&') ?? []) {
+        const eq = pair.indexOf('=')
+        if (eq < 0 || !isSecretParameter(decodeComponent(pair.slice(0, eq)))) continue
+        const value = pair.slice(eq + 1)
+        this.add(value)
+        this.add(decodeComponent(value))
+      }
+    }
   }
 
   get size(): number {
@@ -55,8 +252,7 @@ export class Secrets {
   redact(text: string): string {
     if (this.values.size === 0 || !text) return text
     let out = text
-    const sorted = [...this.values].sort((a, b) => b.length - a.length)
-    for (const secret of sorted) {
+    for (const secret of this.longestFirst) {
       // Very short values (a one-character password) would mangle every number in a report;
       // the runner's own masking still covers them in the log.
       if (secret.length < 3) continue
@@ -65,30 +261,57 @@ export class Secrets {
     return out
   }
 
-  /** A deep copy of a JSON-able value with every string redacted. */
+  /**
+   * A deep copy of a JSON-able value with every string (keys too) redacted. Built without recursion,
+   * and cut below MAX_COPY_DEPTH levels, so a hostile answer cannot overflow the stack here or in
+   * whatever serialises the copy.
+   */
   redactDeep<T>(value: T): T {
-    if (typeof value === 'string') return this.redact(value) as T
-    if (Array.isArray(value)) return value.map((item) => this.redactDeep(item)) as T
-    if (value && typeof value === 'object') {
-      const out: Record<string, unknown> = {}
-      for (const [key, item] of Object.entries(value)) out[key] = this.redactDeep(item)
-      return out as T
+    const copy = (item: unknown, depth: number, put: (v: unknown) => void): void => {
+      if (typeof item === 'string') put(this.redact(item))
+      else if (item === null || typeof item !== 'object') put(item)
+      else if (depth >= MAX_COPY_DEPTH) put(`[nested deeper than ${MAX_COPY_DEPTH} levels]`)
+      else {
+        const target: Record<string, unknown> | unknown[] = Array.isArray(item) ? [] : {}
+        put(target)
+        stack.push({ source: item, target, depth: depth + 1 })
+      }
     }
-    return value
+    const stack: Array<{ source: object; target: Record<string, unknown> | unknown[]; depth: number }> = []
+    let root: unknown
+    copy(value, 0, (v) => (root = v))
+    while (stack.length > 0) {
+      const { source, target, depth } = stack.pop()!
+      if (Array.isArray(source)) {
+        source.forEach((item, index) => copy(item, depth, (v) => ((target as unknown[])[index] = v)))
+      } else {
+        for (const [key, item] of Object.entries(source)) copy(item, depth, (v) => ((target as Record<string, unknown>)[this.redact(key)] = v))
+      }
+    }
+    return root as T
   }
 }
 
-/** URLs printed in logs and reports lose their userinfo and the values of secret-looking parameters. */
+/**
+ * A URL as logs, messages and reports show it: without userinfo, with the values of secret-looking
+ * query and fragment parameters replaced, and on one line. A URL that does not parse (a configuration
+ * error prints it) is scrubbed the same way, as text.
+ */
 export function displayUrl(raw: string): string {
-  try {
-    const url = new URL(raw)
+  const text = String(raw)
+  const url = parseHttpUrl(text)
+  let shown: string
+  if (url) {
     url.username = ''
     url.password = ''
-    for (const key of [...url.searchParams.keys()]) {
-      if (SECRET_NAME.test(key) || /^(key|sig|auth)$/i.test(key)) url.searchParams.set(key, REDACTED)
-    }
-    return url.toString()
-  } catch {
-    return raw
+    // Rewritten as text, so the other parameters keep their spelling (searchParams would re-encode them).
+    if (url.search) url.search = scrubPairs(url.search.slice(1))
+    if (url.hash) url.hash = scrubPairs(url.hash.slice(1))
+    shown = url.toString()
+  } else {
+    const parts = splitUrlText(text)
+    shown = `${parts.prefix}${parts.rest}${parts.query === undefined ? '' : `?${scrubPairs(parts.query)}`}${parts.fragment === undefined ? '' : `#${scrubPairs(parts.fragment)}`}`
   }
+  // Control characters never reach a log line (the URL parser drops most; unparsed text keeps them).
+  return shown.replace(/[\x00-\x1f\x7f\u0085\u2028\u2029]/g, (char) => percentEncode(char, /^$/))
 }
