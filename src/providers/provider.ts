@@ -3,6 +3,7 @@
 import type { Clock } from '../clock.js'
 import type { Logger } from '../log.js'
 import type { MetricSpec } from '../analysis/types.js'
+import { singleLine } from './answers.js'
 import { NetworkError, withRetries, type RetryHint } from './http.js'
 
 export interface MeasureContext {
@@ -90,7 +91,7 @@ export function describeNetworkError(error: NetworkError): string {
     case 'ECONNRESET':
       return 'connection reset before a complete answer'
     default:
-      return error.message
+      return singleLine(error.message)
   }
 }
 
