@@ -99,7 +99,9 @@ export function describeNetworkError(error: NetworkError): string {
 export function networkToMeasurement(what: string, error: unknown): unknown {
   if (error instanceof NetworkError && error.code !== 'ABORT') {
     const permanent = error.code === 'EINVALIDURL'
-    return new MeasurementError(`${what}: ${describeNetworkError(error)}`, { retryable: !permanent, permanent })
+    // An answer too big to read will be too big on the next try as well: no use spending the budget.
+    const retryable = !permanent && error.code !== 'ETOOBIG'
+    return new MeasurementError(`${what}: ${describeNetworkError(error)}`, { retryable, permanent })
   }
   return error
 }
