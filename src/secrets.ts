@@ -2,9 +2,10 @@
 // The runner masks them in its log through core.setSecret; everything the action writes itself
 // (report file, summary, comment, check, outputs) passes through redact().
 //
-// A secret rarely reaches text as it was given: a URL percent-encodes it, a JSON body escapes it, an
-// HTML page entity-encodes it, basic auth base64-encodes it with the user name. add() registers each
-// of those derived forms, so redact() finds the secret in whatever form it arrives.
+// A secret rarely reaches text as it was given: a URL percent-encodes it (each encoder a little
+// differently, in either hex case), a JSON body escapes it, an HTML page entity-encodes it, basic auth
+// base64-encodes it with the user name. add() registers each of those derived forms, and one pattern
+// per secret matches every percent-encoding of it, so redact() finds it in whatever form it arrives.
 
 export const REDACTED = '***'
 
@@ -37,9 +38,9 @@ export function isSecretParameter(name: string): boolean {
 /** Nesting below this depth is cut from deep copies: no provider hands over anything deeper. */
 const MAX_COPY_DEPTH = 64
 
-// The percent-encodings a secret goes through on its way into a URL, each as a set of characters left
-// alone: encodeURIComponent, form encoding (space as "+"), and what the URL parser itself escapes in
-// a query, a path and userinfo (WHATWG URL). Servers echo any of them, in upper- or lower-case hex.
+// The percent-encodings runners and servers write most, registered as plain forms so the runner's
+// own log masking knows them too: encodeURIComponent, form encoding (space as "+"), and what the URL
+// parser escapes in a query, a path and userinfo (WHATWG URL). redact() also matches any other mix.
 const COMPONENT_KEEP = /^[A-Za-z0-9\-_.!~*'()]$/
 const FORM_KEEP = /^[A-Za-z0-9*\-._]$/
 const QUERY_KEEP = /^[!$%&(-;=?-~]$/
@@ -94,6 +95,25 @@ export function derivedForms(value: string): string[] {
   return [...forms]
 }
 
+const hexDigit = (digit: string): string => (/[0-9]/.test(digit) ? digit : `[${digit.toUpperCase()}${digit.toLowerCase()}]`)
+
+/**
+ * One pattern for every percent-encoding of `value`: each character as itself or as its UTF-8 bytes
+ * in %XX (either hex case), a space also as "+". Encoders disagree on which characters to escape
+ * (Go's QueryEscape, Python's quote, encodeURI…); this matches them all, and any mix. None for a value
+ * no encoder changes. Linear: a fixed alternation per character, no nested repetition.
+ */
+function percentPattern(value: string): RegExp | undefined {
+  if (/^[A-Za-z0-9\-_.~]*$/.test(value)) return undefined
+  let source = ''
+  for (const char of value) {
+    const bytes = [...Buffer.from(char, 'utf8')].map((byte) => `%${[...byte.toString(16).padStart(2, '0')].map(hexDigit).join('')}`).join('')
+    const alternatives = [char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'), bytes, ...(char === ' ' ? ['\\+'] : [])]
+    source += `(?:${alternatives.join('|')})`
+  }
+  return new RegExp(source, 'g')
+}
+
 /** What a credential header value stands for without its scheme; for Basic, also the decoded pair. */
 function credentialParts(value: string): string[] {
   const scheme = /^(Bearer|Basic|Token)\s+(\S.*)$/is.exec(value)
@@ -109,7 +129,7 @@ function credentialParts(value: string): string[] {
   return parts
 }
 
-/** An http(s) URL as the URL parser reads it, or undefined (then it is read as text). */
+/** An http(s) URL as the URL parser reads it, or undefined. */
 function parseHttpUrl(text: string): URL | undefined {
   try {
     const url = new URL(text)
@@ -120,7 +140,7 @@ function parseHttpUrl(text: string): URL | undefined {
   }
 }
 
-/** A URL that does not parse, cut as text into the pieces that can carry credentials. */
+/** A URL cut as text into the pieces that can carry credentials (keeping their spelling). */
 interface UrlText {
   /** "scheme://", or nothing. */
   prefix: string
@@ -131,7 +151,13 @@ interface UrlText {
   fragment?: string
 }
 
-function splitUrlText(raw: string): UrlText {
+/**
+ * The authority ends at the first "/", "\\", "?" or "#" (as the URL parser reads http URLs), and its
+ * userinfo at its last "@". In a URL that does not parse (`broad`), everything before the last "@"
+ * counts as userinfo: a password may hold a "/" the parser would have stopped at, and showing too
+ * little is better than showing a password.
+ */
+function splitUrlText(raw: string, broad: boolean): UrlText {
   let text = raw
   let fragment: string | undefined
   const hash = text.indexOf('#')
@@ -145,12 +171,11 @@ function splitUrlText(raw: string): UrlText {
     query = text.slice(question + 1)
     text = text.slice(0, question)
   }
-  // Everything before the last "@" counts as userinfo: in a URL this broken, a password may hold a
-  // "/" the parser would have stopped at, and showing too little is better than showing a password.
-  const prefix = (/^(\s*[A-Za-z][A-Za-z0-9+.-]*:)?\/\//.exec(text) ?? /^\s*/.exec(text)!)[0]
+  const prefix = (/^[^:/?#@\s]*:\/\//.exec(text) ?? /^\s*/.exec(text)!)[0]
   const afterScheme = text.slice(prefix.length)
-  const at = afterScheme.lastIndexOf('@')
-  if (at < 0) return { prefix, rest: afterScheme, query, fragment }
+  const end = broad ? afterScheme.length : afterScheme.search(/[/\\]|$/)
+  const at = afterScheme.lastIndexOf('@', end)
+  if (at < 0 || at >= end) return { prefix, rest: afterScheme, query, fragment }
   return { prefix, userinfo: afterScheme.slice(0, at), rest: afterScheme.slice(at + 1), query, fragment }
 }
 
@@ -177,6 +202,7 @@ function scrubPairs(pairs: string): string {
 export class Secrets {
   private readonly values = new Set<string>()
   private longestFirst: string[] = []
+  private readonly patterns = new Map<string, RegExp>()
   constructor(private readonly mask: (value: string) => void = () => {}) {}
 
   /** A secret, in every form it can take in text (see derivedForms), with and without a credential scheme. */
@@ -187,6 +213,8 @@ export class Secrets {
     if (trimmed === '') return
     for (const base of new Set([text, trimmed, ...credentialParts(trimmed)])) {
       for (const form of derivedForms(base)) this.register(form)
+      const pattern = base.length >= 3 ? percentPattern(base) : undefined
+      if (pattern) this.patterns.set(base, pattern)
     }
   }
 
@@ -218,14 +246,7 @@ export class Secrets {
   addUrlSecrets(url: string | undefined): void {
     if (!url) return
     const text = String(url)
-    const parsed = parseHttpUrl(text)
-    const parts = parsed
-      ? {
-          userinfo: parsed.username || parsed.password ? `${parsed.username}:${parsed.password}` : undefined,
-          query: parsed.search.slice(1),
-          fragment: parsed.hash.slice(1)
-        }
-      : splitUrlText(text)
+    const parts = splitUrlText(text, parseHttpUrl(text) === undefined)
     if (parts.userinfo !== undefined) {
       const colon = parts.userinfo.indexOf(':')
       const password = colon >= 0 ? parts.userinfo.slice(colon + 1) : ''
@@ -258,6 +279,7 @@ export class Secrets {
       if (secret.length < 3) continue
       out = out.split(secret).join(REDACTED)
     }
+    for (const pattern of this.patterns.values()) out = out.replace(pattern, REDACTED)
     return out
   }
 
@@ -293,25 +315,15 @@ export class Secrets {
 }
 
 /**
- * A URL as logs, messages and reports show it: without userinfo, with the values of secret-looking
- * query and fragment parameters replaced, and on one line. A URL that does not parse (a configuration
- * error prints it) is scrubbed the same way, as text.
+ * A URL as logs, messages and reports show it: as written (so a secret in it keeps the form it was
+ * registered in), with the run's secrets redacted first, then without userinfo, with the values of
+ * secret-looking query and fragment parameters replaced, and on one line. A URL that does not parse
+ * (a configuration error prints it) is scrubbed the same way.
  */
 export function displayUrl(raw: string): string {
-  const text = String(raw)
-  const url = parseHttpUrl(text)
-  let shown: string
-  if (url) {
-    url.username = ''
-    url.password = ''
-    // Rewritten as text, so the other parameters keep their spelling (searchParams would re-encode them).
-    if (url.search) url.search = scrubPairs(url.search.slice(1))
-    if (url.hash) url.hash = scrubPairs(url.hash.slice(1))
-    shown = url.toString()
-  } else {
-    const parts = splitUrlText(text)
-    shown = `${parts.prefix}${parts.rest}${parts.query === undefined ? '' : `?${scrubPairs(parts.query)}`}${parts.fragment === undefined ? '' : `#${scrubPairs(parts.fragment)}`}`
-  }
-  // Control characters never reach a log line (the URL parser drops most; unparsed text keeps them).
+  const text = displayRedactor ? displayRedactor(String(raw)) : String(raw)
+  const parts = splitUrlText(text, parseHttpUrl(text) === undefined)
+  const shown = `${parts.prefix}${parts.rest}${parts.query === undefined ? '' : `?${scrubPairs(parts.query)}`}${parts.fragment === undefined ? '' : `#${scrubPairs(parts.fragment)}`}`
+  // Control characters never reach a log line (the URL parser would drop them; text keeps them).
   return shown.replace(/[\x00-\x1f\x7f\u0085\u2028\u2029]/g, (char) => percentEncode(char, /^$/))
 }
