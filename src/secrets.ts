@@ -3,9 +3,10 @@
 // (report file, summary, comment, check, outputs) passes through redact().
 //
 // A secret rarely reaches text as it was given: a URL percent-encodes it (each encoder a little
-// differently, in either hex case), a JSON body escapes it, an HTML page entity-encodes it, basic auth
-// base64-encodes it with the user name. add() registers each of those derived forms, and one pattern
-// per secret matches every percent-encoding of it, so redact() finds it in whatever form it arrives.
+// differently, in either hex case), a JSON body escapes it (maybe twice), an HTML page entity-encodes
+// it, basic auth base64-encodes it with the user name. add() registers the common derived forms (the
+// runner masks those in its log), and one pattern per secret matches any mix of those escapes, so
+// redact() finds the secret in whatever form it arrives.
 
 export const REDACTED = '***'
 
@@ -13,17 +14,31 @@ export const REDACTED = '***'
 // redaction can leave a prefix of a secret that redact() no longer recognises, so every shortening
 // goes through shorten(), which redacts with the run's secrets first. The run's Secrets register
 // themselves with useForDisplay(); until then (unit tests of lower layers) nothing is redacted.
-let displayRedactor: ((text: string) => string) | undefined
+let displaySecrets: Secrets | undefined
 
 /** Makes shorten() (and every display built on it) redact these secrets before it cuts. */
 export function useForDisplay(secrets: Secrets | undefined): void {
-  displayRedactor = secrets ? (text) => secrets.redact(text) : undefined
+  displaySecrets = secrets
 }
+
+const displayRedact = (text: string): string => (displaySecrets ? displaySecrets.redact(text) : text)
 
 /** The text with the run's secrets redacted, then cut to `max` characters with an ellipsis. */
 export function shorten(text: string, max: number): string {
-  const clean = displayRedactor ? displayRedactor(text) : text
+  const clean = displayRedact(text)
   return clean.length > max ? `${clean.slice(0, Math.max(0, max - 1))}…` : clean
+}
+
+/**
+ * The start of a long text (an answer body of up to 16 MiB), redacted: about its first `length`
+ * characters. Only the start is redacted, for speed, yet no secret is cut before it is redacted. A secret running past the end of the window is left partly unredacted at the very end of
+ * the redacted window, never longer than the longest encoded secret, so that much is dropped.
+ */
+export function redactedStart(text: string, length: number): string {
+  const margin = displaySecrets?.longestEncoding ?? 0
+  if (text.length <= length + margin) return displayRedact(text)
+  const redacted = displayRedact(text.slice(0, length + 2 * margin))
+  return redacted.slice(0, redacted.length - margin)
 }
 
 /** Header names and arg names whose values are treated as secrets. */
@@ -95,23 +110,39 @@ export function derivedForms(value: string): string[] {
   return [...forms]
 }
 
-const hexDigit = (digit: string): string => (/[0-9]/.test(digit) ? digit : `[${digit.toUpperCase()}${digit.toLowerCase()}]`)
+const anyCase = (hex: string): string => [...hex].map((digit) => (/[0-9]/.test(digit) ? digit : `[${digit.toUpperCase()}${digit.toLowerCase()}]`)).join('')
+const regexpLiteral = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
+const HTML_NAMES: Record<string, string> = { '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }
 
 /**
- * One pattern for every percent-encoding of `value`: each character as itself or as its UTF-8 bytes
- * in %XX (either hex case), a space also as "+". Encoders disagree on which characters to escape
- * (Go's QueryEscape, Python's quote, encodeURI…); this matches them all, and any mix. None for a value
- * no encoder changes. Linear: a fixed alternation per character, no nested repetition.
+ * Every way one character of a secret can be written by the escapers text goes through, however
+ * many times over: itself (after punctuation, any run of up to 8 backslashes: JSON, Markdown and
+ * shell escaping, repeated); percent-encoded UTF-8 (either hex case, re-encoded as %25… up to three
+ * times; a space also as "+"); a JSON \u escape; an HTML character reference (named, decimal or hex,
+ * its "&" itself escaped up to three times). Every repetition is bounded, so matching stays linear.
  */
-function percentPattern(value: string): RegExp | undefined {
-  if (/^[A-Za-z0-9\-_.~]*$/.test(value)) return undefined
-  let source = ''
-  for (const char of value) {
-    const bytes = [...Buffer.from(char, 'utf8')].map((byte) => `%${[...byte.toString(16).padStart(2, '0')].map(hexDigit).join('')}`).join('')
-    const alternatives = [char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'), bytes, ...(char === ' ' ? ['\\+'] : [])]
-    source += `(?:${alternatives.join('|')})`
-  }
-  return new RegExp(source, 'g')
+function characterPattern(char: string): string {
+  const alternatives = [/[A-Za-z0-9]/.test(char) ? char : `\\\\{0,8}${regexpLiteral(char)}`]
+  if (char === ' ') alternatives.push('\\+')
+  alternatives.push([...Buffer.from(char, 'utf8')].map((byte) => `%(?:25){0,3}${anyCase(byte.toString(16).padStart(2, '0'))}`).join(''))
+  alternatives.push([...char].map((unit) => `\\\\{1,8}u${anyCase(unit.charCodeAt(0).toString(16).padStart(4, '0'))}`).join(''))
+  const code = char.codePointAt(0)!
+  const references = [`#0*${code}`, `#[xX]0*${anyCase(code.toString(16))}`, ...(HTML_NAMES[char] ? [HTML_NAMES[char]] : [])]
+  alternatives.push(`&(?:amp;){0,3}(?:${references.join('|')});`)
+  return `(?:${alternatives.join('|')})`
+}
+
+/** The longest text characterPattern() matches: "&amp;amp;amp;#x10FFFF;", or four %252525XX bytes. */
+const LONGEST_CHARACTER_ENCODING = 40
+
+/**
+ * One pattern matching `value` written through any mix of the encodings above — the forms servers,
+ * encoders and escapers produce (Go's QueryEscape, Python's quote, JSON inside JSON, HTML…) are too
+ * many to list. None for a value made only of letters and digits, which no encoder changes.
+ */
+function encodedPattern(value: string): RegExp | undefined {
+  if (/^[A-Za-z0-9]*$/.test(value)) return undefined
+  return new RegExp([...value].map(characterPattern).join(''), 'g')
 }
 
 /** What a credential header value stands for without its scheme; for Basic, also the decoded pair. */
@@ -213,9 +244,14 @@ export class Secrets {
     if (trimmed === '') return
     for (const base of new Set([text, trimmed, ...credentialParts(trimmed)])) {
       for (const form of derivedForms(base)) this.register(form)
-      const pattern = base.length >= 3 ? percentPattern(base) : undefined
+      const pattern = base.length >= 3 ? encodedPattern(base) : undefined
       if (pattern) this.patterns.set(base, pattern)
     }
+  }
+
+  /** An upper bound on the length of any text redact() matches as one secret. */
+  get longestEncoding(): number {
+    return this.longestFirst.length === 0 ? 0 : this.longestFirst[0].length * LONGEST_CHARACTER_ENCODING
   }
 
   private register(form: string): void {
@@ -321,7 +357,7 @@ export class Secrets {
  * (a configuration error prints it) is scrubbed the same way.
  */
 export function displayUrl(raw: string): string {
-  const text = displayRedactor ? displayRedactor(String(raw)) : String(raw)
+  const text = displayRedact(String(raw))
   const parts = splitUrlText(text, parseHttpUrl(text) === undefined)
   const shown = `${parts.prefix}${parts.rest}${parts.query === undefined ? '' : `?${scrubPairs(parts.query)}`}${parts.fragment === undefined ? '' : `#${scrubPairs(parts.fragment)}`}`
   // Control characters never reach a log line (the URL parser would drop them; text keeps them).

@@ -62,6 +62,19 @@ describe('excerpt', () => {
     expect(shown).toContain('***')
   })
 
+  it('redacts a key wherever a huge body puts it, the edges of the part it redacts included', () => {
+    const key = 'NRAK-7QX2M9ZKC4W8B1N6R3T5Y0PLDFGH'
+    const secrets = new Secrets()
+    secrets.add(key)
+    useForDisplay(secrets)
+    const window = 64 * 1024
+    for (const at of [window - 10, window + secrets.longestEncoding - 10, window + 2 * secrets.longestEncoding - 10]) {
+      // Whitespace collapses, so the key would be the first thing the excerpt shows.
+      const shown = excerpt(`${' '.repeat(at)}${encodeURIComponent(key)} and a long tail${'.'.repeat(300_000)}`)
+      expect(leaks(secrets.redact(shown), [key])).toEqual([])
+    }
+  })
+
   it('stays fast on a body of unclosed tags', () => {
     const started = Date.now()
     expect(excerpt('<'.repeat(1_000_000)).length).toBeLessThanOrEqual(121)

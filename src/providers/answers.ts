@@ -1,12 +1,12 @@
 // Small helpers for reading HTTP answers the same way in every provider: JSON read as Go's
 // encoding/json reads it (what Argo and the real clients use), and backend text shown only as a
 // short, single-line, redacted excerpt.
-import { shorten } from '../secrets.js'
+import { redactedStart, shorten } from '../secrets.js'
 
 /** Answers nested deeper than this are refused (real answers are a few levels deep). */
 export const MAX_ANSWER_DEPTH = 64
 
-// Only the start of a huge body is worth tidying for an excerpt (redaction has already run on all of it).
+// Only the start of a huge body is worth redacting and tidying for an excerpt.
 const EXCERPT_WINDOW = 64 * 1024
 
 /**
@@ -19,12 +19,11 @@ export function singleLine(text: string): string {
 
 /**
  * A short, single-line excerpt of backend text for messages (HTML tags stripped). The run's secrets
- * are redacted from the whole text before anything is cut, so no prefix of a secret survives a cut.
+ * are redacted before anything is cut, so no prefix of a secret survives a cut.
  */
 export function excerpt(body: string, max = 120): string {
-  const redacted = shorten(body, Infinity)
   // Tags are bounded in length so a body of unclosed "<" cannot make the pattern quadratic.
-  const text = singleLine(redacted.slice(0, EXCERPT_WINDOW).replace(/<[^<>]{0,256}>/g, ' '))
+  const text = singleLine(redactedStart(body, EXCERPT_WINDOW).replace(/<[^<>]{0,256}>/g, ' '))
   if (text === '') return '(empty body)'
   return shorten(text, max)
 }
