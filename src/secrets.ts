@@ -47,7 +47,7 @@ export const SECRET_NAME =
 
 /** Names of URL query parameters whose values are secrets: the header and arg names, and URL-only ones. */
 export function isSecretParameter(name: string): boolean {
-  return SECRET_NAME.test(name) || /^(key|sig|auth|jwt|hmac|pw)$/i.test(name)
+  return SECRET_NAME.test(name) || /(^|[-_.])(key|sig|auth|jwt|hmac|pw|assertion)$/i.test(name)
 }
 
 /** Nesting below this depth is cut from deep copies: no provider hands over anything deeper. */

@@ -5,6 +5,8 @@
 // more characters of either may be in it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { MetricSpec } from '../../src/analysis/types.js'
+import { systemClock } from '../../src/clock.js'
+import { TokenCache } from '../../src/providers/oauth2.js'
 import { Secrets } from '../../src/secrets.js'
 import { leaks } from '../secrets/leaks.js'
 import { startFaultServer, type FaultServer } from '../support/fault-server.js'
@@ -99,5 +101,14 @@ describe('secrets never leak through a provider', () => {
     const text = await produced([web(`${server.url}/v1/metrics`, { headers: [{ key: 'X-Team-Secret', value: ARG }] })], secrets)
     expect(text).toMatch(/HTTP 500: bad team \*\*\*/)
     expect(leaks(text, [ARG])).toEqual([])
+  })
+
+  it('an OAuth2 token URL carrying a secret parameter, the client secret and the token are registered when the token is fetched', async () => {
+    const secrets = new Secrets()
+    server.setAnswer({ kind: 'answer', status: 200, body: `{"access_token":"${TOKEN}-access","expires_in":60}` })
+    const tokens = new TokenCache(systemClock, secrets)
+    await tokens.token({ tokenUrl: `${server.url}/token?tenant=t1&client_assertion_sig=${TOKEN}`, clientId: 'gate', clientSecret: PASSWORD }, AbortSignal.timeout(2000))
+    const text = secrets.redact(`${TOKEN} ${encodeURIComponent(PASSWORD)} Bearer ${TOKEN}-access`)
+    expect(leaks(text, [TOKEN, PASSWORD, `${TOKEN}-access`])).toEqual([])
   })
 })
