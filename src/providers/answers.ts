@@ -28,6 +28,13 @@ export function excerpt(body: string, max = 120): string {
   return shorten(text, max)
 }
 
+/** How a message names the kind of a JSON value: "null", "a list", "an object", "a string", … */
+export const typeOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`
+
+/** A JSON object (not null, not a list). */
+export const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value)
+
 /** A value from a backend shown in a message: JSON text for anything that is not a plain string. */
 export function showValue(value: unknown, max = 60): string {
   if (typeof value === 'string') return excerpt(JSON.stringify(value), max)

@@ -2,7 +2,7 @@
 // (`result[0].count`); zero rows, GraphQL errors inside a 200, a bad key and rate limits all end as
 // an Error measurement with the reason — never as a number.
 import type { MetricSpec } from '../analysis/types.js'
-import { excerpt, readJson, showValue } from './answers.js'
+import { excerpt, isObject, readJson, showValue, typeOf } from './answers.js'
 import { httpRequest, retryAfterMs, type HttpResponse } from './http.js'
 import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
 
@@ -27,8 +27,6 @@ interface GraphQLError {
   extensions?: { errorClass?: unknown; error_code?: unknown }
 }
 
-const typeOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`)
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value)
 
 /**
  * The answer's GraphQL `errors`. Absent, null or [] mean none (as the Go client reads them); a list

@@ -6,7 +6,7 @@ import type { MetricSpec } from '../analysis/types.js'
 import { parseDuration } from '../plan/duration.js'
 import type { PrometheusConfig } from '../plan/schema.js'
 import { displayUrl, type Secrets } from '../secrets.js'
-import { excerpt, readJson, showValue } from './answers.js'
+import { excerpt, isObject, readJson, showValue, typeOf } from './answers.js'
 import { httpRequest, retryAfterMs, type HttpResponse } from './http.js'
 import type { TokenCache } from './oauth2.js'
 import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
@@ -45,20 +45,16 @@ function sampleOf(pair: unknown, where: string): number {
   return sampleValue(pair[1])
 }
 
-const typeOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`)
 
 /** A vector or matrix series: an object with its samples in `field`, never a native histogram. */
 function seriesOf(series: unknown, index: number, field: 'value' | 'values'): Record<string, unknown> {
-  if (series === null || typeof series !== 'object' || Array.isArray(series)) {
-    throw new MeasurementError(`prometheus: series ${index} is ${typeOf(series)}, not an object: ${showValue(series)}`)
-  }
-  const record = series as Record<string, unknown>
-  const histograms = field === 'value' ? record.histogram : record.histograms
+  if (!isObject(series)) throw new MeasurementError(`prometheus: series ${index} is ${typeOf(series)}, not an object: ${showValue(series)}`)
+  const histograms = field === 'value' ? series.histogram : series.histograms
   if (histograms !== undefined && histograms !== null && !(Array.isArray(histograms) && histograms.length === 0)) {
     throw new MeasurementError(`prometheus: series ${index} holds native histogram samples, not numbers (use histogram_quantile() or histogram_count() in the query)`)
   }
-  if (!(field in record)) throw new MeasurementError(`prometheus: series ${index} has no "${field}": ${showValue(series)}`)
-  return record
+  if (!(field in series)) throw new MeasurementError(`prometheus: series ${index} has no "${field}": ${showValue(series)}`)
+  return series
 }
 
 /**
@@ -67,10 +63,10 @@ function seriesOf(series: unknown, index: number, field: 'value' | 'values'): Re
  * Any other shape is an Error naming what was found.
  */
 export function resultFromData(data: unknown, endpoint: 'query' | 'query_range' = 'query'): unknown {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+  if (!isObject(data)) {
     throw new MeasurementError(`prometheus: the answer has ${data === undefined ? 'no "data"' : `"data" that is ${typeOf(data)}`}, not an object with resultType and result`)
   }
-  const { resultType, result } = data as { resultType?: unknown; result?: unknown }
+  const { resultType, result } = data
   if (endpoint === 'query_range' && resultType !== 'matrix') {
     throw new MeasurementError(`prometheus: a range query answered resultType ${showValue(resultType)}, not "matrix"`)
   }
@@ -110,10 +106,8 @@ function notes(body: Record<string, unknown>, field: 'warnings' | 'infos'): stri
  * informational (Prometheus 3) and only logged.
  */
 export function resultFromAnswer(value: unknown, endpoint: 'query' | 'query_range' = 'query', onInfo?: (text: string) => void): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new MeasurementError(`prometheus: the answer is ${typeOf(value)}, not a Prometheus API object: ${showValue(value)}`)
-  }
-  const body = value as Record<string, unknown>
+  if (!isObject(value)) throw new MeasurementError(`prometheus: the answer is ${typeOf(value)}, not a Prometheus API object: ${showValue(value)}`)
+  const body = value
   if (body.status !== 'success') throw new MeasurementError(`prometheus: the answer's status is ${showValue(body.status)}, not "success" or "error"`)
   const warnings = notes(body, 'warnings')
   const infos = notes(body, 'infos')
@@ -126,7 +120,7 @@ export function resultFromAnswer(value: unknown, endpoint: 'query' | 'query_rang
 
 function errorFromAnswer(response: HttpResponse, url: string): MeasurementError {
   const parsed = readJson(response.body)
-  const body = parsed.kind === 'json' && parsed.value !== null && typeof parsed.value === 'object' ? (parsed.value as { status?: unknown; errorType?: unknown; error?: unknown }) : undefined
+  const body = parsed.kind === 'json' && isObject(parsed.value) ? parsed.value : undefined
   const retryAfter = retryAfterMs(response.headers, Date.now())
   if (body && body.status === 'error') {
     const errorType = typeof body.errorType === 'string' ? body.errorType : 'error'
