@@ -117,9 +117,10 @@ const HTML_NAMES: Record<string, string> = { '&': 'amp', '<': 'lt', '>': 'gt', '
 /**
  * Every way one character of a secret (other than a letter or digit) can be written by the escapers
  * text goes through, however many times over: itself (after any run of up to 8 backslashes: JSON,
- * Markdown and shell escaping, repeated); percent-encoded UTF-8 (either hex case, re-encoded as %25… up to three
- * times; a space also as "+"); a JSON \u escape; an HTML character reference (named, decimal or hex,
- * its "&" itself escaped up to three times). Every repetition is bounded, so matching stays linear.
+ * Markdown and shell escaping, repeated); percent-encoded UTF-8 (either hex case, re-encoded as %25…
+ * up to three times; a space also as "+"); JSON \u escapes of its UTF-16 units; an HTML character
+ * reference (named, decimal or hex, its "&" itself escaped up to three times). Every repetition is
+ * bounded, so matching stays linear and a match is never longer than LONGEST_CHARACTER_ENCODING.
  */
 function characterPattern(char: string): string {
   // Letters and digits are left alone by every escaper in use (and a smaller pattern compiles fast).
@@ -127,14 +128,15 @@ function characterPattern(char: string): string {
   const alternatives = [`\\\\{0,8}${regexpLiteral(char)}`]
   if (char === ' ') alternatives.push('\\+')
   alternatives.push([...Buffer.from(char, 'utf8')].map((byte) => `%(?:25){0,3}${anyCase(byte.toString(16).padStart(2, '0'))}`).join(''))
-  alternatives.push([...char].map((unit) => `\\\\{1,8}u${anyCase(unit.charCodeAt(0).toString(16).padStart(4, '0'))}`).join(''))
+  const units = Array.from({ length: char.length }, (_, i) => char.charCodeAt(i))
+  alternatives.push(units.map((unit) => `\\\\{1,8}u${anyCase(unit.toString(16).padStart(4, '0'))}`).join(''))
   const code = char.codePointAt(0)!
-  const references = [`#0*${code}`, `#[xX]0*${anyCase(code.toString(16))}`, ...(HTML_NAMES[char] ? [HTML_NAMES[char]] : [])]
+  const references = [`#0{0,8}${code}`, `#[xX]0{0,8}${anyCase(code.toString(16))}`, ...(HTML_NAMES[char] ? [HTML_NAMES[char]] : [])]
   alternatives.push(`&(?:amp;){0,3}(?:${references.join('|')});`)
   return `(?:${alternatives.join('|')})`
 }
 
-/** The longest text characterPattern() matches: "&amp;amp;amp;#x10FFFF;", or four %252525XX bytes. */
+/** Longer than anything characterPattern() matches (at most four "%252525XX" bytes: 36 characters). */
 const LONGEST_CHARACTER_ENCODING = 40
 
 /**

@@ -26,6 +26,15 @@ describe('Secrets.add registers every derived form', () => {
     for (const form of [lower, pythonHtml, goJson]) expect(secrets.redact(form)).toBe(REDACTED)
   })
 
+  it('redacts a secret escaped twice over, and characters outside the BMP in JSON and HTML escapes', () => {
+    const secrets = new Secrets()
+    secrets.add(ARG)
+    secrets.add('k3y-😀-zz')
+    expect(secrets.redact(JSON.stringify(JSON.stringify({ team: ARG })))).toBe('"{\\"team\\":\\"***\\"}"')
+    expect(secrets.redact(encodeURIComponent(encodeURIComponent(ARG)))).toBe(REDACTED)
+    expect(secrets.redact('k3y-\\ud83d\\ude00-zz k3y-&#x1F600;-zz k3y-&amp;#128512;-zz')).toBe('*** *** ***')
+  })
+
   it('asks the runner to mask the common forms in its log too', () => {
     const masked: string[] = []
     new Secrets((value) => masked.push(value)).add(ARG)
