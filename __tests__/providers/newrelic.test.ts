@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { startNerdGraph, type NerdGraphEmulator } from '../../emulators/newrelic/server.js'
 import { NRQL_QUERY } from '../../src/providers/newrelic.js'
 import { Secrets } from '../../src/secrets.js'
+import { startFaultServer, type FaultServer } from '../support/fault-server.js'
 import { metric } from '../support/metrics.js'
 import { measureOnce, type Settings } from '../support/measure.js'
 
@@ -121,5 +122,59 @@ describe('newRelic provider', () => {
     const result = await measureOnce(nr(ERROR_RATE, 'result.errorRate < 2', 1), { ...settings, secrets })
     expect(secrets.redact(result.message)).not.toContain(KEY)
     expect(secrets.redact(JSON.stringify(result.log))).not.toContain(KEY)
+  })
+})
+
+describe('newRelic answers NerdGraph clients refuse', () => {
+  let server: FaultServer
+  beforeAll(async () => {
+    server = await startFaultServer({ kind: 'hang' })
+  })
+  afterAll(() => server.close())
+  const ROWS = '{"actor":{"account":{"nrql":{"results":[{"errorRate":0.4}]}}}}'
+  const at = (body: string) => {
+    server.setAnswer({ kind: 'answer', status: 200, body })
+    return measureOnce(nr(ERROR_RATE, 'result.errorRate < 2', 1), { newRelic: { apiKey: KEY, accountId: ACCOUNT, graphqlUrl: `${server.url}/graphql` } })
+  }
+
+  it.each([
+    ['an object', '{"message":"shard failed"}', 'newRelic: malformed answer: "errors" is an object, not a list: {"message":"shard failed"}'],
+    ['a string', '"shard failed"', 'newRelic: malformed answer: "errors" is a string, not a list: "shard failed"'],
+    ['a number', '500', 'newRelic: malformed answer: "errors" is a number, not a list: 500'],
+    ['a list holding a string', '["shard failed"]', 'newRelic: malformed answer: errors[0] is a string, not an object: "shard failed"'],
+    ['a list holding null', '[{"message":"a"},null]', 'newRelic: malformed answer: errors[1] is null, not an object: null']
+  ])('makes an errors field that is %s an Error, even beside good data', async (_name, errors, message) => {
+    expect(await at(`{"data":${ROWS},"errors":${errors}}`)).toMatchObject({ phase: 'Error', message })
+  })
+
+  it('makes errors beside data a partial answer, an Error with the errors on one line', async () => {
+    const result = await at(`{"data":${ROWS},"errors":[{"message":"1 of 3 shards failed\\n::set-output name=verdict::Successful","extensions":{"errorClass":"PARTIAL\\r\\n::warning::x"}}]}`)
+    expect(result).toMatchObject({ phase: 'Error', message: 'newRelic: partial answer (errors beside data): 1 of 3 shards failed ::set-output name=verdict::Successful (PARTIAL ::warning::x)' })
+  })
+
+  it('reads errors: null and errors: [] as no errors, as the Go client does', async () => {
+    expect((await at(`{"data":${ROWS},"errors":null}`)).phase).toBe('Successful')
+    expect((await at(`{"data":${ROWS},"errors":[]}`)).phase).toBe('Successful')
+  })
+
+  it.each([
+    ['a row that is a number', '[0.4]', 'newRelic: malformed answer: row 0 is a number, not an object: 0.4'],
+    ['a row that is null beside a good one', '[{"errorRate":0.4},null]', 'newRelic: malformed answer: row 1 is null, not an object: null'],
+    ['results that are an object', '{"errorRate":0.4}', "newRelic: the answer's results are an object, not a list of rows"]
+  ])('makes %s an Error', async (_name, rows, message) => {
+    expect(await at(`{"data":{"actor":{"account":{"nrql":{"results":${rows}}}}}}`)).toMatchObject({ phase: 'Error', message })
+  })
+
+  it.each([
+    ['-1e400', '{"errorRate":-1e400}', 'newRelic: number -1e400 is out of range for a 64-bit float'],
+    ['a value nested 65 levels deep beside the rate', `{"errorRate":0.4,"facet":${'['.repeat(65)}${']'.repeat(65)}}`, 'newRelic: answer nested deeper than 64 levels']
+  ])('refuses a row holding %s, which Go\'s encoding/json would refuse', async (_name, row, message) => {
+    const result = await at(`{"data":{"actor":{"account":{"nrql":{"results":[${row}]}}}}}`)
+    expect(result.phase).toBe('Error')
+    expect(result.message.startsWith(`${message}: `)).toBe(true)
+  })
+
+  it('has no data and no errors: an Error, not an unknown account', async () => {
+    expect(await at('{"data":null}')).toMatchObject({ phase: 'Error', message: 'newRelic: the answer has data that is null and no errors' })
   })
 })

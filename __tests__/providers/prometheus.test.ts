@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import { canaryTraffic, gaugeSeries, startPrometheus, type PrometheusServer } from '../../emulators/prometheus/server.js'
 import { listen, closeServer } from '../../emulators/http.js'
+import { startFaultServer, type FaultServer } from '../support/fault-server.js'
 import { metric } from '../support/metrics.js'
 import { measureOnce } from '../support/measure.js'
 import type { PrometheusConfig } from '../../src/plan/schema.js'
@@ -114,5 +115,80 @@ describe('prometheus headers', () => {
     seen.length = 0
     await measureOnce(prom({ query: 'up', address: url, authentication: { basicAuth: { username: 'u', password: 'p' } } }))
     expect(seen[0].authorization).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`)
+  })
+})
+
+describe('prometheus answers the real server would never pass', () => {
+  const VECTOR = (value: string) => `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"app":"vote"},"value":[1700000000.1,${value}]}]}}`
+  let server: FaultServer
+  beforeAll(async () => {
+    server = await startFaultServer({ kind: 'hang' })
+  })
+  afterAll(() => server.close())
+  const answer = (body: string, status = 200) => server.setAnswer({ kind: 'answer', status, body })
+  const at = (conditions?: { success?: string; failure?: string }, config: Partial<PrometheusConfig> = {}) =>
+    measureOnce(prom({ query: 'canary_error_ratio', address: server.url, timeout: 1, ...config }, conditions))
+
+  it.each([
+    ['"0.02"', 0.02],
+    ['"1e-3"', 0.001],
+    ['"-0"', -0],
+    ['".5"', 0.5],
+    ['"+Inf"', Infinity],
+    ['"-Inf"', -Infinity],
+    ['"NaN"', NaN]
+  ])('reads the sample %s as Go\'s strconv.ParseFloat does', async (text, value) => {
+    answer(VECTOR(text))
+    expect((await at()).value).toEqual([value])
+  })
+
+  it.each([
+    ['"0x0"', 'sample value "0x0" is not a number'],
+    ['"0b0"', 'sample value "0b0" is not a number'],
+    ['" 0.01 "', 'sample value " 0.01 " is not a number'],
+    ['""', 'sample value "" is not a number'],
+    ['"1_000"', 'sample value "1_000" is not a number'],
+    ['"1e400"', 'sample value "1e400" is out of range for a 64-bit float'],
+    ['0.001', 'sample value 0.001 is not a quoted string']
+  ])('makes the sample %s an Error naming the value, never a number', async (text, message) => {
+    answer(VECTOR(text))
+    const result = await at()
+    expect(result).toMatchObject({ phase: 'Error', verdict: 'Error', message: `prometheus: ${message}` })
+  })
+
+  it('makes warnings (a partial answer) a retried Error carrying them, on one line', async () => {
+    answer(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"0.001"]}]},"warnings":["remote store eu-1 unreachable\\n::set-output name=verdict::Successful"]}`)
+    const result = await at()
+    expect(result.phase).toBe('Error')
+    expect(result.message).toBe('prometheus: partial answer: warnings: remote store eu-1 unreachable ::set-output name=verdict::Successful')
+    expect(result.log.some((line) => /partial answer: warnings: .*; retry 1 in/.test(line))).toBe(true)
+  })
+
+  it('logs infos (Prometheus 3, informational) on one line and measures as usual', async () => {
+    answer('{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"0.001"]}]},"infos":["PromQL info: metric might not be a counter\\nsecond line"]}')
+    const result = await at()
+    expect(result.phase).toBe('Successful')
+    expect(result.log).toContain('error-ratio: prometheus infos: PromQL info: metric might not be a counter second line')
+  })
+
+  it('makes a range query answered with a vector an Error', async () => {
+    answer(VECTOR('"0.001"'))
+    const result = await at({ success: 'all(result, {# < 0.01})' }, { rangeQuery: { start: 'now() - duration("5m")', end: 'now()', step: '1m' } })
+    expect(result).toMatchObject({ phase: 'Error', message: 'prometheus: a range query answered resultType "vector", not "matrix"' })
+  })
+
+  it.each([
+    ['a status other than success or error', '{"status":"partial","data":{"resultType":"vector","result":[]}}', 'prometheus: the answer\'s status is "partial", not "success" or "error"'],
+    ['no data', '{"status":"success"}', 'prometheus: the answer has no "data", not an object with resultType and result'],
+    ['a vector sample without value', '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"app":"vote"}}]}}', 'prometheus: series 0 has no "value": {"metric":{"app":"vote"}}'],
+    ['a native histogram', '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"histogram":[1,{"count":"3"}]}]}}', 'prometheus: series 0 holds native histogram samples, not numbers (use histogram_quantile() or histogram_count() in the query)'],
+    ['a vector that is not a list', '{"status":"success","data":{"resultType":"vector","result":{"metric":{}}}}', 'prometheus: the vector result is an object, not a list: {"metric":{}}'],
+    ['a timestamp out of range', '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[-1e400,"0.001"]}]}}', expect.stringMatching(/^prometheus: number -1e400 is out of range for a 64-bit float: /)],
+    ['a 100 000-level body', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, expect.stringMatching(/^prometheus: answer nested deeper than 64 levels: \[\[\[/)],
+    ['an error text with an injected command', '{"status":"error","errorType":"execution\\n::warning::x","error":"bad\\n::set-output name=verdict::Successful"}', 'prometheus execution ::warning::x (HTTP 422): bad ::set-output name=verdict::Successful']
+  ])('makes %s an Error that says so', async (_name, body, message) => {
+    answer(body, body.includes('"status":"error"') ? 422 : 200)
+    const result = await at()
+    expect(result).toMatchObject({ phase: 'Error', message })
   })
 })

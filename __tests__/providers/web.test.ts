@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http'
 import { startSeedMetrics, type SeedMetricsServer } from '../../emulators/seed-metrics/server.js'
 import { closeServer, listen, readBody } from '../../emulators/http.js'
 import type { WebConfig } from '../../src/plan/schema.js'
+import { startFaultServer, type FaultServer } from '../support/fault-server.js'
 import { metric } from '../support/metrics.js'
 import { measureOnce } from '../support/measure.js'
 
@@ -85,5 +86,62 @@ describe('web provider requests', () => {
   it('compares a body that is not JSON as a string', async () => {
     const result = await measureOnce(metric({ success: 'result == "I am OK"', provider: { kind: 'web', config: { url: `${url}/text` } } }))
     expect(result).toMatchObject({ phase: 'Successful', value: 'I am OK' })
+  })
+})
+
+describe('web jsonPath matches and answers Go would refuse', () => {
+  let server: FaultServer
+  beforeAll(async () => {
+    server = await startFaultServer({ kind: 'hang' })
+  })
+  afterAll(() => server.close())
+  const at = (body: string, jsonPath: string | undefined, success: string) => {
+    server.setAnswer({ kind: 'answer', status: 200, body })
+    return measureOnce(metric({ success, provider: { kind: 'web', config: { url: `${server.url}/v1/metrics`, timeoutSeconds: 1, ...(jsonPath ? { jsonPath } : {}) } } }))
+  }
+  const TWO = '{"items":[{"v":1},{"v":7}],"canary":{"v":1}}'
+
+  it.each([
+    ['{$.items[*].v}', [1, 7]],
+    ['{$..v}', [1, 7, 1]],
+    ['{$.canary.*}', [1]],
+    ['{.items[1].v}', 7],
+    ["{$['canary']['v']}", 1]
+  ])('hands %s over as %j (several-match paths as the list of every match)', async (jsonPath, value) => {
+    expect((await at(TWO, jsonPath, 'true')).value).toEqual(value)
+  })
+
+  it('judges every match: all() sees the failing one, and comparing the list as a number is an Error', async () => {
+    expect((await at(TWO, '{$.items[*].v}', 'all(result, {# < 5})')).phase).toBe('Failed')
+    expect((await at('{"items":[{"v":1},{"v":2}]}', '{$.items[*].v}', 'all(result, {# < 5})')).phase).toBe('Successful')
+    const compared = await at(TWO, '{$..v}', 'result < 5')
+    expect(compared.phase).toBe('Error')
+  })
+
+  it('makes a path that matches nothing an Error, for a several-match path too', async () => {
+    const result = await at('{"items":[]}', '{$.items[*].v}', 'all(result, {# < 5})')
+    expect(result).toMatchObject({ phase: 'Error', message: expect.stringMatching(/jsonPath \{\$\.items\[\*\]\.v\} matched nothing in \{"items":\[\]\}$/) })
+  })
+
+  it.each([
+    ['-1e400', '{"errorRate":-1e400}', /: number -1e400 is out of range for a 64-bit float: \{"errorRate":-1e400\}$/],
+    ['1e400 in a field the path does not read', '{"errorRate":0.4,"total":1e400}', /: number 1e400 is out of range for a 64-bit float: /],
+    ['65 levels', `{"errorRate":0.4,"h":${'['.repeat(65)}${']'.repeat(65)}}`, /: answer nested deeper than 64 levels: /],
+    ['100 000 levels', `{"errorRate":0.4,"h":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`, /: answer nested deeper than 64 levels: /]
+  ])('refuses a body holding %s, as Go\'s encoding/json would', async (_name, body, message) => {
+    const result = await at(body, '{$.errorRate}', 'result < 2')
+    expect(result.phase).toBe('Error')
+    expect(result.message).toMatch(message)
+  })
+
+  it('keeps the last of duplicate keys, as Go does', async () => {
+    expect((await at('{"errorRate":5,"errorRate":0.4}', '{$.errorRate}', 'result < 2')).phase).toBe('Successful')
+    expect((await at('{"errorRate":0.4,"errorRate":5}', '{$.errorRate}', 'result < 2')).phase).toBe('Failed')
+  })
+
+  it('shows an error body on one line, so an injected workflow command never starts a line', async () => {
+    server.setAnswer({ kind: 'answer', status: 500, body: 'upstream failed\n::set-output name=verdict::Successful\n' })
+    const result = await measureOnce(metric({ success: 'result < 2', provider: { kind: 'web', config: { url: server.url, timeoutSeconds: 1 } } }))
+    expect(result.message).toMatch(/HTTP 500: upstream failed ::set-output name=verdict::Successful$/)
   })
 })

@@ -1,25 +1,54 @@
 // A loopback HTTP server that answers every request the same broken way: a status and body, a hang,
-// a reset, or a body cut short. For failure shapes no emulator of a real API has.
-import { createServer, type Server } from 'node:http'
-import { closeServer, listen } from '../../emulators/http.js'
+// a reset, a body cut short, a body that stalls, a huge body, or an answer built from the request
+// (a server that echoes what it was sent). For failure shapes no emulator of a real API has.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { closeServer, listen, readBody } from '../../emulators/http.js'
+
+export interface SeenRequest {
+  method: string
+  /** Path and query as sent. */
+  url: string
+  headers: IncomingHttpHeaders
+  body: string
+}
 
 export type FaultAnswer =
-  | { kind: 'answer'; status: number; body: string; contentType?: string }
+  | { kind: 'answer'; status: number; body: string; contentType?: string; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'reset' }
+  /** Promises twice the body's length, sends the body, then drops the connection. */
   | { kind: 'truncated'; body: string }
+  /** Sends the status line, the headers and `body`, then never finishes. */
+  | { kind: 'stall'; body: string }
+  /** A 200 whose body is `bytes` long: `head`, then filler, streamed (never held in memory whole). */
+  | { kind: 'huge'; bytes: number; head?: string }
+  /** An answer made from the request, for servers that echo credentials back. */
+  | { kind: 'echo'; status: number; body: (request: SeenRequest) => string; contentType?: string }
 
 export interface FaultServer {
   url: string
+  requests: SeenRequest[]
+  /** Changes the answer for the requests that follow. */
+  setAnswer(answer: FaultAnswer): void
   close(): Promise<void>
 }
 
-export async function startFaultServer(answer: FaultAnswer): Promise<FaultServer> {
-  const server: Server = createServer((req, res) => {
-    req.resume()
-    switch (answer.kind) {
+const FILLER = Buffer.alloc(64 * 1024, 'x')
+
+export async function startFaultServer(first: FaultAnswer): Promise<FaultServer> {
+  let answer = first
+  const requests: SeenRequest[] = []
+  const server: Server = createServer(async (req, res) => {
+    const body = await readBody(req).catch(() => '')
+    const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body }
+    requests.push(seen)
+    const current = answer
+    switch (current.kind) {
       case 'answer':
-        res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json' }).end(answer.body)
+        res.writeHead(current.status, { 'content-type': current.contentType ?? 'application/json', ...current.headers }).end(current.body)
+        return
+      case 'echo':
+        res.writeHead(current.status, { 'content-type': current.contentType ?? 'application/json' }).end(current.body(seen))
         return
       case 'hang':
         return
@@ -27,12 +56,40 @@ export async function startFaultServer(answer: FaultAnswer): Promise<FaultServer
         req.socket.destroy()
         return
       case 'truncated':
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(answer.body.length * 2) })
-        res.write(answer.body)
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(current.body) * 2) })
+        res.write(current.body)
         setTimeout(() => req.socket.destroy(), 20)
         return
+      case 'stall':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(current.body) + 100) })
+        res.write(current.body)
+        return
+      case 'huge': {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(current.bytes) })
+        let sent = 0
+        const head = Buffer.from(current.head ?? '')
+        // Streams with backpressure; stops as soon as the client hangs up.
+        const pump = (): void => {
+          while (sent < current.bytes && !res.destroyed) {
+            const chunk = sent === 0 && head.length > 0 ? head : FILLER.subarray(0, Math.min(FILLER.length, current.bytes - sent))
+            sent += chunk.length
+            if (!res.write(chunk)) return void res.once('drain', pump)
+          }
+          if (!res.destroyed) res.end()
+        }
+        res.on('close', () => (sent = current.bytes))
+        pump()
+        return
+      }
     }
   })
   const port = await listen(server)
-  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    setAnswer(next) {
+      answer = next
+    },
+    close: () => closeServer(server)
+  }
 }

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { MetricSpec } from '../analysis/types.js'
 import { KubectlError, type Kubectl } from '../kube/kubectl.js'
+import { excerpt, readJson } from './answers.js'
 import { Decided, MeasurementError, withBudget, type MeasureContext, type Provider } from './provider.js'
 
 export interface JobSettings {
@@ -39,16 +40,17 @@ export function jobName(rollout: string, metric: string, runId: string, n: numbe
   return `${slug(full, MAX_NAME - suffix.length - hash.length - 2)}-${hash}-${suffix}`
 }
 
-/** The last non-empty log line as a value: JSON when it parses, else the text. */
+/**
+ * The last non-empty log line as a value: JSON when it parses, else the text. JSON that Go would
+ * refuse (a number beyond float64, nesting deeper than 64 levels) is a MeasurementError.
+ */
 export function resultFromLog(log: string): unknown {
   const lines = log.split(/\r?\n/).map((line) => line.trim()).filter(Boolean)
   const last = lines[lines.length - 1]
   if (last === undefined) return undefined
-  try {
-    return JSON.parse(last) as unknown
-  } catch {
-    return last
-  }
+  const parsed = readJson(last)
+  if (parsed.kind === 'rejected') throw new MeasurementError(`the last log line is refused: ${parsed.problem}: ${excerpt(last, 80)}`)
+  return parsed.kind === 'json' ? parsed.value : last
 }
 
 interface JobStatus {
@@ -110,8 +112,17 @@ export class JobProvider implements Provider {
               context.log.warning(`${metric.name}: could not read the log of job ${name}: ${(error as Error).message}`)
               return ''
             })
-            const result = resultFromLog(log)
-            const lastLine = typeof result === 'string' ? result : JSON.stringify(result) ?? 'no output'
+            let result: unknown
+            try {
+              result = resultFromLog(log)
+            } catch (error) {
+              if (!(error instanceof MeasurementError)) throw error
+              // The Job's end still decides a failure; a completed Job with a refused result has no value.
+              if (end.ok) throw new MeasurementError(`job ${name} completed, but ${error.message}`)
+              return new Decided('Failed', undefined, `job ${name} failed (${end.reason}); ${error.message}`)
+            }
+            // The log is the Job's own text: one line, short, redacted.
+            const lastLine = result === undefined ? 'no output' : excerpt(typeof result === 'string' ? result : JSON.stringify(result), 200)
             return end.ok
               ? new Decided('Successful', result, `job ${name} completed: ${lastLine}`)
               : new Decided('Failed', result, `job ${name} failed (${end.reason}): ${lastLine}`)

@@ -59,9 +59,25 @@ function children(value: unknown): unknown[] {
   return []
 }
 
+/** Every value under `key` at any depth below `value` (itself included), in document order, without recursion. */
 function descend(value: unknown, key: string, out: unknown[]): void {
-  if (value && typeof value === 'object' && !Array.isArray(value) && key in value) out.push((value as Record<string, unknown>)[key])
-  for (const child of children(value)) descend(child, key, out)
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    const item = pending.pop()
+    if (item && typeof item === 'object' && !Array.isArray(item) && Object.prototype.hasOwnProperty.call(item, key)) {
+      out.push((item as Record<string, unknown>)[key])
+    }
+    const inner = children(item)
+    for (let i = inner.length - 1; i >= 0; i--) pending.push(inner[i])
+  }
+}
+
+/**
+ * A definite path (only keys and indexes) selects at most one value, which conditions get as it is.
+ * Any other path (`[*]`, `.*`, `..`) can select several: conditions get the list of every match.
+ */
+export function isDefinite(steps: PathStep[]): boolean {
+  return steps.every((step) => step.kind === 'key' || step.kind === 'index')
 }
 
 /** Every value the path selects, in document order. */

@@ -23,6 +23,8 @@ export class TokenCache {
     const key = `${config.tokenUrl}\n${config.clientId}\n${(config.scopes ?? []).join(' ')}`
     const cached = this.tokens.get(key)
     if (cached && cached.expiresAt > this.clock.now()) return cached.token
+    this.secrets.addUrlSecrets(config.tokenUrl)
+    this.secrets.add(config.clientSecret)
     const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret })
     if (config.scopes?.length) form.set('scope', config.scopes.join(' '))
     const response = await httpRequest({

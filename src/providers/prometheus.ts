@@ -1,11 +1,12 @@
 // Prometheus: instant and range queries over the HTTP API; the answer becomes `result` as Argo hands
 // it to conditions (vector → list of numbers, scalar → number, matrix → every sample, flattened).
 import { evaluate, isTime, parseExpression, type Expr } from '../analysis/expr/index.js'
+import { parseFloatText } from '../analysis/expr/values.js'
 import type { MetricSpec } from '../analysis/types.js'
 import { parseDuration } from '../plan/duration.js'
 import type { PrometheusConfig } from '../plan/schema.js'
-import { displayUrl } from '../secrets.js'
-import { excerpt, parseJson } from './answers.js'
+import { displayUrl, type Secrets } from '../secrets.js'
+import { excerpt, isObject, readJson, showValue, typeOf } from './answers.js'
 import { httpRequest, retryAfterMs, type HttpResponse } from './http.js'
 import type { TokenCache } from './oauth2.js'
 import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
@@ -18,53 +19,113 @@ export interface PrometheusSettings {
   tokens: TokenCache
   /** Wall time for range queries (Prometheus holds real timestamps whatever the run's clock). */
   wallNow: () => number
+  /** Where the basic-auth credentials and the address's ?token= values are registered. */
+  secrets?: Secrets
 }
 
-/** Prometheus spells sample values as strings: "0.02", "NaN", "+Inf", "-Inf". */
+/**
+ * Prometheus writes sample values with Go's strconv.FormatFloat, as strings: "0.02", "NaN", "+Inf",
+ * "-Inf"; its Go client reads them back with strconv.ParseFloat. Anything ParseFloat refuses is an
+ * Error here too, never a number JavaScript's Number() would have made of it ("0x0", " 0.01 ", "").
+ */
 export function sampleValue(raw: unknown): number {
-  if (raw === 'NaN') return NaN
-  if (raw === '+Inf' || raw === 'Inf') return Infinity
-  if (raw === '-Inf') return -Infinity
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN
-  if (Number.isNaN(value)) throw new MeasurementError(`prometheus: sample value ${JSON.stringify(raw)} is not a number`)
+  if (typeof raw !== 'string') throw new MeasurementError(`prometheus: sample value ${showValue(raw)} is not a quoted string`)
+  const value = parseFloatText(raw)
+  if (value === undefined) throw new MeasurementError(`prometheus: sample value ${showValue(raw)} is not a number`)
+  if (!Number.isFinite(value) && !Number.isNaN(value) && !/inf/i.test(raw)) {
+    throw new MeasurementError(`prometheus: sample value ${showValue(raw)} is out of range for a 64-bit float`)
+  }
   return value
 }
 
-function sampleOf(pair: unknown): number {
-  if (!Array.isArray(pair) || pair.length !== 2) throw new MeasurementError(`prometheus: malformed sample ${excerpt(JSON.stringify(pair) ?? '', 60)}`)
+/** One `[timestamp, "value"]` pair. */
+function sampleOf(pair: unknown, where: string): number {
+  if (!Array.isArray(pair) || pair.length !== 2) throw new MeasurementError(`prometheus: malformed sample ${showValue(pair)} in ${where} (expected [time, "value"])`)
+  if (typeof pair[0] !== 'number') throw new MeasurementError(`prometheus: sample time ${showValue(pair[0])} in ${where} is not a number`)
   return sampleValue(pair[1])
 }
 
-/** The `data` of a successful answer → the value conditions see. */
-export function resultFromData(data: unknown): unknown {
-  const { resultType, result } = (data ?? {}) as { resultType?: unknown; result?: unknown }
+
+/** A vector or matrix series: an object with its samples in `field`, never a native histogram. */
+function seriesOf(series: unknown, index: number, field: 'value' | 'values'): Record<string, unknown> {
+  if (!isObject(series)) throw new MeasurementError(`prometheus: series ${index} is ${typeOf(series)}, not an object: ${showValue(series)}`)
+  const histograms = field === 'value' ? series.histogram : series.histograms
+  if (histograms !== undefined && histograms !== null && !(Array.isArray(histograms) && histograms.length === 0)) {
+    throw new MeasurementError(`prometheus: series ${index} holds native histogram samples, not numbers (use histogram_quantile() or histogram_count() in the query)`)
+  }
+  if (!(field in series)) throw new MeasurementError(`prometheus: series ${index} has no "${field}": ${showValue(series)}`)
+  return series
+}
+
+/**
+ * The `data` of a successful answer → the value conditions see: vector → list of numbers, scalar → a
+ * number, matrix → every sample flattened, string → the text. A range query must answer a matrix.
+ * Any other shape is an Error naming what was found.
+ */
+export function resultFromData(data: unknown, endpoint: 'query' | 'query_range' = 'query'): unknown {
+  if (!isObject(data)) {
+    throw new MeasurementError(`prometheus: the answer has ${data === undefined ? 'no "data"' : `"data" that is ${typeOf(data)}`}, not an object with resultType and result`)
+  }
+  const { resultType, result } = data
+  if (endpoint === 'query_range' && resultType !== 'matrix') {
+    throw new MeasurementError(`prometheus: a range query answered resultType ${showValue(resultType)}, not "matrix"`)
+  }
+  const listOf = (what: string): unknown[] => {
+    if (!Array.isArray(result)) throw new MeasurementError(`prometheus: the ${what} result is ${typeOf(result)}, not a list: ${showValue(result)}`)
+    return result
+  }
   switch (resultType) {
     case 'vector':
-      if (!Array.isArray(result)) break
-      return result.map((series) => sampleOf((series as { value?: unknown }).value))
+      return listOf('vector').map((series, i) => sampleOf(seriesOf(series, i, 'value').value, `series ${i}`))
     case 'scalar':
-      return sampleOf(result)
+      return sampleOf(result, 'the scalar')
     case 'matrix':
-      if (!Array.isArray(result)) break
-      return result.flatMap((series) => {
-        const values = (series as { values?: unknown }).values
-        if (!Array.isArray(values)) throw new MeasurementError('prometheus: matrix series without values')
-        return values.map(sampleOf)
+      return listOf('matrix').flatMap((series, i) => {
+        const values = seriesOf(series, i, 'values').values
+        if (!Array.isArray(values)) throw new MeasurementError(`prometheus: the values of series ${i} are ${typeOf(values)}, not a list`)
+        return values.map((pair) => sampleOf(pair, `series ${i}`))
       })
     case 'string':
-      if (Array.isArray(result) && result.length === 2) return String(result[1])
-      break
+      if (Array.isArray(result) && result.length === 2 && typeof result[0] === 'number' && typeof result[1] === 'string') return result[1]
+      throw new MeasurementError(`prometheus: malformed string result ${showValue(result)}`)
   }
-  throw new MeasurementError(`prometheus: unexpected answer shape (resultType ${JSON.stringify(resultType)})`)
+  throw new MeasurementError(`prometheus: unexpected answer shape (resultType ${showValue(resultType)})`)
+}
+
+/** `warnings` / `infos`: absent, null or a list of strings; anything else is a malformed answer. */
+function notes(body: Record<string, unknown>, field: 'warnings' | 'infos'): string[] {
+  const value = body[field]
+  if (value === undefined || value === null) return []
+  if (!Array.isArray(value)) throw new MeasurementError(`prometheus: the answer's ${field} is ${typeOf(value)}, not a list: ${showValue(value)}`)
+  return value.map((note) => (typeof note === 'string' ? note : JSON.stringify(note) ?? String(note)))
+}
+
+/**
+ * A 200 answer → the value conditions see. Warnings mean a partial answer (a shard, a remote store or
+ * a limit left data out): an Error worth a retry, as NerdGraph errors beside data are. Infos are
+ * informational (Prometheus 3) and only logged.
+ */
+export function resultFromAnswer(value: unknown, endpoint: 'query' | 'query_range' = 'query', onInfo?: (text: string) => void): unknown {
+  if (!isObject(value)) throw new MeasurementError(`prometheus: the answer is ${typeOf(value)}, not a Prometheus API object: ${showValue(value)}`)
+  const body = value
+  if (body.status !== 'success') throw new MeasurementError(`prometheus: the answer's status is ${showValue(body.status)}, not "success" or "error"`)
+  const warnings = notes(body, 'warnings')
+  const infos = notes(body, 'infos')
+  if (warnings.length > 0) {
+    throw new MeasurementError(`prometheus: partial answer: warnings: ${excerpt(warnings.join('; '), 200)}`, { retryable: true })
+  }
+  if (infos.length > 0) onInfo?.(excerpt(infos.join('; '), 200))
+  return resultFromData(body.data, endpoint)
 }
 
 function errorFromAnswer(response: HttpResponse, url: string): MeasurementError {
-  const parsed = parseJson(response.body)
-  const body = parsed.ok ? (parsed.value as { status?: unknown; errorType?: unknown; error?: unknown }) : undefined
+  const parsed = readJson(response.body)
+  const body = parsed.kind === 'json' && isObject(parsed.value) ? parsed.value : undefined
   const retryAfter = retryAfterMs(response.headers, Date.now())
   if (body && body.status === 'error') {
-    const errorType = String(body.errorType ?? 'error')
-    const message = `prometheus ${errorType} (HTTP ${response.status}): ${String(body.error ?? '')}`
+    const errorType = typeof body.errorType === 'string' ? body.errorType : 'error'
+    // errorType and error are the server's text: shown as single-line excerpts.
+    const message = `prometheus ${excerpt(errorType, 40)} (HTTP ${response.status}): ${excerpt(typeof body.error === 'string' ? body.error : showValue(body.error), 300)}`
     // bad_data is an invalid query or parameter: it will never succeed as written.
     return new MeasurementError(message, {
       retryable: errorType === 'timeout' || errorType === 'canceled' || errorType === 'internal' || errorType === 'unavailable',
@@ -79,6 +140,7 @@ function errorFromAnswer(response: HttpResponse, url: string): MeasurementError 
     return new MeasurementError(`prometheus: HTTP 404 from ${displayUrl(url)}: no Prometheus API at this address`, { permanent: true })
   }
   if (response.status >= 200 && response.status < 300) {
+    if (parsed.kind === 'rejected') return new MeasurementError(`prometheus: ${parsed.problem}: ${excerpt(response.body, 80)}`)
     return new MeasurementError(`prometheus: the answer is not Prometheus JSON: ${excerpt(response.body)}`)
   }
   return new MeasurementError(`prometheus: HTTP ${response.status}: ${excerpt(response.body)}`, {
@@ -132,6 +194,7 @@ export class PrometheusProvider implements Provider {
     for (const h of config.headers ?? []) headers[h.key.toLowerCase()] = h.value
     const auth = config.authentication
     if (auth?.basicAuth) {
+      this.settings.secrets?.addBasicAuth(auth.basicAuth.username, auth.basicAuth.password)
       headers.authorization = `Basic ${Buffer.from(`${auth.basicAuth.username}:${auth.basicAuth.password}`).toString('base64')}`
     }
     if (auth?.oauth2) headers.authorization = `Bearer ${await this.settings.tokens.token(auth.oauth2, signal, config.insecure)}`
@@ -143,9 +206,10 @@ export class PrometheusProvider implements Provider {
     const config = metric.provider.config
     const address = config.address ?? this.settings.defaultUrl
     if (!address) throw new MeasurementError('prometheus: no address', { permanent: true })
+    this.settings.secrets?.addUrlSecrets(address)
     const timeoutSeconds = Number(config.timeout ?? 30)
     const form = new URLSearchParams({ query: config.query, timeout: `${timeoutSeconds}s` })
-    let endpoint = 'query'
+    let endpoint: 'query' | 'query_range' = 'query'
     if (config.rangeQuery) {
       endpoint = 'query_range'
       const now = this.settings.wallNow()
@@ -169,14 +233,11 @@ export class PrometheusProvider implements Provider {
         response = await httpRequest({ method: 'GET', url: `${url}?${form.toString()}`, headers, insecure: config.insecure, signal })
       }
       if (response.status !== 200) throw errorFromAnswer(response, url)
-      const answer = parseJson(response.body)
-      if (!answer.ok) throw errorFromAnswer(response, url)
-      const body = answer.value as { status?: unknown; data?: unknown; warnings?: unknown }
-      if (body.status !== 'success') throw errorFromAnswer(response, url)
-      if (Array.isArray(body.warnings) && body.warnings.length > 0) {
-        context.log.info(`${metric.name}: prometheus warnings: ${body.warnings.map(String).join('; ')}`)
-      }
-      return resultFromData(body.data)
+      const answer = readJson(response.body)
+      if (answer.kind !== 'json') throw errorFromAnswer(response, url)
+      const status = (answer.value as { status?: unknown } | null)?.status
+      if (status === 'error') throw errorFromAnswer(response, url)
+      return resultFromAnswer(answer.value, endpoint, (infos) => context.log.info(`${metric.name}: prometheus infos: ${infos}`))
     })
   }
 }

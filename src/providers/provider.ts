@@ -3,6 +3,7 @@
 import type { Clock } from '../clock.js'
 import type { Logger } from '../log.js'
 import type { MetricSpec } from '../analysis/types.js'
+import { singleLine } from './answers.js'
 import { NetworkError, withRetries, type RetryHint } from './http.js'
 
 export interface MeasureContext {
@@ -90,7 +91,7 @@ export function describeNetworkError(error: NetworkError): string {
     case 'ECONNRESET':
       return 'connection reset before a complete answer'
     default:
-      return error.message
+      return singleLine(error.message)
   }
 }
 
@@ -98,7 +99,9 @@ export function describeNetworkError(error: NetworkError): string {
 export function networkToMeasurement(what: string, error: unknown): unknown {
   if (error instanceof NetworkError && error.code !== 'ABORT') {
     const permanent = error.code === 'EINVALIDURL'
-    return new MeasurementError(`${what}: ${describeNetworkError(error)}`, { retryable: !permanent, permanent })
+    // An answer too big to read will be too big on the next try as well: no use spending the budget.
+    const retryable = !permanent && error.code !== 'ETOOBIG'
+    return new MeasurementError(`${what}: ${describeNetworkError(error)}`, { retryable, permanent })
   }
   return error
 }

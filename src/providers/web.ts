@@ -2,30 +2,39 @@
 // team's `/v1/metrics?app=…&metric=errorRate` endpoint is read — and where their curl fallback
 // turned a 404 into "0% errors". Here a non-2xx answer is an Error, never a value.
 import type { MetricSpec } from '../analysis/types.js'
-import { displayUrl } from '../secrets.js'
-import { excerpt, parseJson } from './answers.js'
+import { displayUrl, type Secrets } from '../secrets.js'
+import { excerpt, readJson } from './answers.js'
 import { httpRequest, retryAfterMs } from './http.js'
-import { parseJsonPath, selectAll, type PathStep } from './jsonpath.js'
+import { isDefinite, parseJsonPath, selectAll, type PathStep } from './jsonpath.js'
 import type { TokenCache } from './oauth2.js'
 import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
 
-/** The answer body → result: JSON through the path, or the raw text when the body is not JSON. */
+/**
+ * The answer body → result: JSON through the path, or the raw text when the body is not JSON. A
+ * definite path (`{$.errorRate}`) hands over its one value; a path that can match several
+ * (`{$.items[*].v}`, `{$..v}`) hands over the list of every match, so `all(result, {# < 5})` judges
+ * them all and `result < 5` is an Error instead of a silent judgement of the first.
+ */
 export function resultFromBody(body: string, jsonPath: string | undefined, steps: PathStep[], what = 'web'): unknown {
   if (body.trim() === '') throw new MeasurementError(`${what}: the answer is empty`)
-  const parsed = parseJson(body)
-  if (!parsed.ok) {
+  const parsed = readJson(body)
+  if (parsed.kind === 'rejected') throw new MeasurementError(`${what}: ${parsed.problem}: ${excerpt(body, 80)}`)
+  if (parsed.kind === 'not-json') {
     if (steps.length > 0) throw new MeasurementError(`${what}: the answer is not JSON, so jsonPath ${jsonPath} cannot apply: ${excerpt(body)}`)
     return body.trim()
   }
   if (steps.length === 0) return parsed.value
   const matches = selectAll(steps, parsed.value)
   if (matches.length === 0) throw new MeasurementError(`${what}: jsonPath ${jsonPath} matched nothing in ${excerpt(body, 80)}`)
-  return matches[0]
+  return isDefinite(steps) ? matches[0] : matches
 }
 
 export class WebProvider implements Provider {
   private readonly paths = new Map<string, PathStep[]>()
-  constructor(private readonly tokens: TokenCache) {}
+  constructor(
+    private readonly tokens: TokenCache,
+    private readonly secrets?: Secrets
+  ) {}
 
   private stepsFor(jsonPath: string | undefined): PathStep[] {
     const key = jsonPath ?? '{$}'
@@ -52,6 +61,8 @@ export class WebProvider implements Provider {
     }
     for (const header of config.headers ?? []) headers[header.key.toLowerCase()] = header.value
     const timeoutSeconds = Number(config.timeoutSeconds ?? 10)
+    // ?token= and the like in the URL are secrets wherever the server echoes them.
+    this.secrets?.addUrlSecrets(config.url)
     const shown = displayUrl(config.url)
     const what = `web ${method} ${shown}`
     return measureWithRetries(metric, context, what, timeoutSeconds * 1000, async (signal) => {
