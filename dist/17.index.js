@@ -26,8 +26,8 @@ var analysis_metric = __webpack_require__(8800);
 var analysis_values = __webpack_require__(2522);
 // EXTERNAL MODULE: ./src/plan/duration.ts
 var duration = __webpack_require__(2983);
-// EXTERNAL MODULE: ./src/analysis/expr/index.ts + 8 modules
-var expr = __webpack_require__(6632);
+// EXTERNAL MODULE: ./src/analysis/expr/index.ts + 7 modules
+var expr = __webpack_require__(4048);
 // EXTERNAL MODULE: ./src/analysis/judge.ts
 var judge = __webpack_require__(7021);
 ;// CONCATENATED MODULE: ./src/report/charts.ts
@@ -135,8 +135,6 @@ function metricCharts(result, max = 2) {
 var json = __webpack_require__(2794);
 // EXTERNAL MODULE: ./src/report/markdown.ts
 var markdown = __webpack_require__(4285);
-// EXTERNAL MODULE: ./src/secrets.ts
-var secrets = __webpack_require__(7194);
 ;// CONCATENATED MODULE: ./src/report/render.ts
 // One renderer for every place people read the result: the job summary, the sticky PR comment and
 // the check run. Sections go from what a reader needs first (the verdict, what the gate did, why,
@@ -246,7 +244,7 @@ function decidingValues(metric) {
     const picked = wanted ? measurements.filter((m) => m.phase === wanted) : measurements;
     const shown = (picked.length ? picked : measurements).slice(-3);
     if (metric.phase === 'Error')
-        return (0,secrets/* shorten */.ml)(shown[shown.length - 1].message, 120);
+        return (0,markdown/* truncate */.xv)(shown[shown.length - 1].message, 120);
     return shown.map(analysis_values/* shownValue */.JJ).join(', ');
 }
 function resultCell(metric) {
@@ -342,11 +340,11 @@ function measurementDetails(result, perMetric) {
                 time(m.finishedAt),
                 (0,markdown/* cell */.Hn)((0,analysis_values/* shownValue */.JJ)(m)),
                 `${verdictIcon(m.phase)} ${m.phase}`,
-                (0,markdown/* cell */.Hn)((0,secrets/* shorten */.ml)(m.message, 200))
+                (0,markdown/* cell */.Hn)((0,markdown/* truncate */.xv)(m.message, 200))
             ]);
             if (rows.length === 0)
                 continue;
-            blocks.push(`**${(0,markdown/* cell */.Hn)(metric.spec.name)}** (${(0,markdown/* cell */.Hn)(analysis.label)}) — ${(0,markdown/* code */.aY)((0,secrets/* shorten */.ml)(metric.spec.query, 300))}\n\n${(0,markdown/* table */.tp)(['#', 'Time', 'Value', 'Phase', 'Message'], rows)}`);
+            blocks.push(`**${(0,markdown/* cell */.Hn)(metric.spec.name)}** (${(0,markdown/* cell */.Hn)(analysis.label)}) — ${(0,markdown/* code */.aY)((0,markdown/* truncate */.xv)(metric.spec.query, 300))}\n\n${(0,markdown/* table */.tp)(['#', 'Time', 'Value', 'Phase', 'Message'], rows)}`);
         }
     }
     if (blocks.length === 0)

@@ -94,11 +94,14 @@ var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./src/secrets.ts
+var secrets = __webpack_require__(7194);
 ;// CONCATENATED MODULE: ./src/kube/kubectl.ts
 // The one way canary-gate runs kubectl: an argument array through @actions/exec (never a shell),
 // the kubeconfig from the environment, an optional context, a request timeout on every call,
 // transient failures retried with backoff, stderr carried in every error, and in dry-run mode
 // every write printed instead of run.
+
 
 
 
@@ -222,7 +225,7 @@ class Kubectl {
             return JSON.parse(text);
         }
         catch {
-            throw new KubectlError(args, 0, `kubectl printed something that is not JSON: ${text.slice(0, 120)}`, false);
+            throw new KubectlError(args, 0, `kubectl printed something that is not JSON: ${(0,secrets/* shorten */.ml)(text, 120)}`, false);
         }
     }
     /**
@@ -731,6 +734,8 @@ function sameJson(a, b) {
 var providers = __webpack_require__(2166);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: ./src/providers/answers.ts
+var answers = __webpack_require__(3889);
 // EXTERNAL MODULE: ./src/providers/provider.ts
 var provider = __webpack_require__(9545);
 ;// CONCATENATED MODULE: ./src/providers/job.ts
@@ -738,6 +743,7 @@ var provider = __webpack_require__(9545);
 // the phase as in Argo (Failed → Failed); a last log line that parses (JSON, a number or a word)
 // becomes `result` for the conditions (`result == "healthy"`). The Job is deleted afterwards, and
 // when the run is cancelled.
+
 
 
 
@@ -761,18 +767,19 @@ function jobName(rollout, metric, runId, n) {
     const hash = (0,external_node_crypto_.createHash)('sha256').update(full).digest('hex').slice(0, 6);
     return `${slug(full, MAX_NAME - suffix.length - hash.length - 2)}-${hash}-${suffix}`;
 }
-/** The last non-empty log line as a value: JSON when it parses, else the text. */
+/**
+ * The last non-empty log line as a value: JSON when it parses, else the text. JSON that Go would
+ * refuse (a number beyond float64, nesting deeper than 64 levels) is a MeasurementError.
+ */
 function resultFromLog(log) {
     const lines = log.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
     const last = lines[lines.length - 1];
     if (last === undefined)
         return undefined;
-    try {
-        return JSON.parse(last);
-    }
-    catch {
-        return last;
-    }
+    const parsed = (0,answers/* readJson */.Vh)(last);
+    if (parsed.kind === 'rejected')
+        throw new provider/* MeasurementError */.HG(`the last log line is refused: ${parsed.problem}: ${(0,answers/* excerpt */.Kb)(last, 80)}`);
+    return parsed.kind === 'json' ? parsed.value : last;
 }
 function finished(status) {
     for (const condition of status.conditions ?? []) {
@@ -832,8 +839,20 @@ class JobProvider {
                             context.log.warning(`${metric.name}: could not read the log of job ${name}: ${error.message}`);
                             return '';
                         });
-                        const result = resultFromLog(log);
-                        const lastLine = typeof result === 'string' ? result : JSON.stringify(result) ?? 'no output';
+                        let result;
+                        try {
+                            result = resultFromLog(log);
+                        }
+                        catch (error) {
+                            if (!(error instanceof provider/* MeasurementError */.HG))
+                                throw error;
+                            // The Job's end still decides a failure; a completed Job with a refused result has no value.
+                            if (end.ok)
+                                throw new provider/* MeasurementError */.HG(`job ${name} completed, but ${error.message}`);
+                            return new provider/* Decided */.$C('Failed', undefined, `job ${name} failed (${end.reason}); ${error.message}`);
+                        }
+                        // The log is the Job's own text: one line, short, redacted.
+                        const lastLine = result === undefined ? 'no output' : (0,answers/* excerpt */.Kb)(typeof result === 'string' ? result : JSON.stringify(result), 200);
                         return end.ok
                             ? new provider/* Decided */.$C('Successful', result, `job ${name} completed: ${lastLine}`)
                             : new provider/* Decided */.$C('Failed', result, `job ${name} failed (${end.reason}): ${lastLine}`);

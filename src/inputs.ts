@@ -231,6 +231,7 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
 
   const region = oneOf(issues, 'newrelic-region', get('newrelic-region').toLowerCase(), ['us', 'eu'] as const, 'us')
   const graphqlUrl = get('newrelic-graphql-url') || NERDGRAPH_URLS[region]
+  secrets.addUrlSecrets(graphqlUrl)
   const graphqlProblem = checkUrl(graphqlUrl)
   if (graphqlProblem) issues.add({ where: 'input "newrelic-graphql-url"', message: graphqlProblem })
   const accountText = get('newrelic-account-id')
@@ -241,6 +242,7 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     else issues.add({ where: 'input "newrelic-account-id"', message: 'must be a number (the New Relic account ID)' })
   }
   const prometheusUrl = get('prometheus-url') || undefined
+  secrets.addUrlSecrets(prometheusUrl)
   const prometheusProblem = prometheusUrl === undefined ? undefined : checkUrl(prometheusUrl)
   if (prometheusProblem) issues.add({ where: 'input "prometheus-url"', message: prometheusProblem })
 

@@ -293,6 +293,8 @@ export class Secrets {
       const secret = password || (colon >= 0 ? parts.userinfo.slice(0, colon) : parts.userinfo)
       this.add(secret)
       this.add(decodeComponent(secret))
+      // HTTP clients send URL credentials as a Basic Authorization header, which a server may echo.
+      if (colon >= 0) this.addBasicAuth(decodeComponent(parts.userinfo.slice(0, colon)), decodeComponent(password))
     }
     for (const pairs of [parts.query, parts.fragment]) {
       for (const pair of pairs?.split('&') ?? []) {

@@ -80,6 +80,6 @@ export function toJsonValue(value: unknown, depth = 0): unknown {
     for (const [key, item] of Object.entries(value)) out[key] = toJsonValue(item, depth + 1)
     return out
   }
-  if (typeof value === 'string' && value.length > 2000) return `${value.slice(0, 2000)}…`
+  if (typeof value === 'string' && value.length > 2000) return shorten(value, 2001)
   return value
 }

@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { Clock } from '../clock.js'
 import type { Inputs } from '../inputs.js'
 import type { Logger } from '../log.js'
+import { shorten } from '../secrets.js'
 
 export interface ExecResult {
   exitCode: number
@@ -164,7 +165,7 @@ export class Kubectl {
     try {
       return JSON.parse(text) as T
     } catch {
-      throw new KubectlError(args, 0, `kubectl printed something that is not JSON: ${text.slice(0, 120)}`, false)
+      throw new KubectlError(args, 0, `kubectl printed something that is not JSON: ${shorten(text, 120)}`, false)
     }
   }
 

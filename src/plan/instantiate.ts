@@ -289,6 +289,10 @@ function checkProvider(metric: TemplateMetric, config: Record<string, unknown>, 
     case 'prometheus': {
       const cfg = config as PrometheusConfig
       const address = cfg.address ?? context.prometheusUrl
+      // Credentials are registered before anything about this metric can be printed.
+      context.secrets.addUrlSecrets(address)
+      context.secrets.addUrlSecrets(cfg.authentication?.oauth2?.tokenUrl)
+      context.secrets.addBasicAuth(cfg.authentication?.basicAuth?.username, cfg.authentication?.basicAuth?.password)
       if (!address) {
         check.report([...base, 'address'], 'no Prometheus address: set provider.prometheus.address or the prometheus-url input')
         return undefined
@@ -303,7 +307,6 @@ function checkProvider(metric: TemplateMetric, config: Record<string, unknown>, 
         if (parseDuration(cfg.rangeQuery.step) === undefined) check.report([...base, 'rangeQuery', 'step'], `"${cfg.rangeQuery.step}" is not a duration`)
       }
       headerSecrets(cfg.headers, context.secrets)
-      context.secrets.add(cfg.authentication?.basicAuth?.password)
       context.secrets.add(cfg.authentication?.oauth2?.clientSecret)
       return { kind: 'prometheus', config: { ...cfg, address } }
     }
@@ -314,6 +317,8 @@ function checkProvider(metric: TemplateMetric, config: Record<string, unknown>, 
     }
     case 'web': {
       const cfg = config as WebConfig
+      context.secrets.addUrlSecrets(cfg.url)
+      context.secrets.addUrlSecrets(cfg.authentication?.oauth2?.tokenUrl)
       try {
         const url = new URL(cfg.url)
         if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme')
