@@ -3,7 +3,8 @@
 // an emulated cluster (a Kubernetes API server with an Argo Rollouts controller, spoken to by the
 // real kubectl) while an emulated New Relic reports 2.68% errors against a 2% threshold. The real
 // bundle runs as the GitHub runner runs it; the demo prints the step's log, its outputs, the job
-// summary and where the JSON report is.
+// summary and where the JSON report is. A second, healthy canary is then cancelled mid-way, as a
+// person cancelling the workflow would: the gate aborts it and reports within seconds.
 import { APP, seedCanary } from './scenario.js'
 
 const SPEED = 60
@@ -29,6 +30,18 @@ async function main(): Promise<void> {
   console.log(`The JSON report with every step and measurement: ${run.outputs.report}`)
   if (!(run.outputs.verdict === 'Failed' && run.outputs.outcome === 'aborted' && run.exitCode === 1 && !reached100)) {
     console.error(`\nUnexpected: verdict ${run.outputs.verdict}, outcome ${run.outputs.outcome}, exit code ${run.exitCode}`)
+    process.exitCode = 1
+  }
+
+  // Second act: someone cancels the workflow while a healthy canary waits in its 3-minute pause.
+  console.log('\n── the workflow is cancelled mid-canary (SIGINT, as the runner sends it) ──')
+  const cancelled = await seedCanary({ errorRate: 0.4, speed: SPEED, cancelWhen: /step 5\/9 pause 3m/ })
+  const lines = cancelled.run.stdout.split('\n').filter((line) => /received SIGINT|aborting rollout|aborted: canary traffic|::error::/.test(line))
+  for (const line of lines) console.log(line)
+  console.log(`outputs: verdict=${cancelled.run.outputs.verdict} outcome=${cancelled.run.outputs.outcome}; the step exited ${((cancelled.run.exitAfterCancelMs ?? 0) / 1000).toFixed(1)} s after the signal`)
+  console.log(`The cluster: canary weight ${cancelled.weight ?? '?'}%, aborted: ${cancelled.aborted === true}, 100% ${cancelled.reached100 ? 'DID' : 'never'} reached.`)
+  if (!(cancelled.aborted && cancelled.run.outputs.outcome === 'aborted' && !cancelled.reached100)) {
+    console.error('\nUnexpected: the cancelled canary was not aborted')
     process.exitCode = 1
   }
 }

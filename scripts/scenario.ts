@@ -19,6 +19,8 @@ export interface ScenarioOptions {
   onOutput?: (text: string) => void
   /** Called with the emulators' addresses before the action starts. */
   onStart?: (urls: { cluster: string; newRelic: string }) => void
+  /** Cancels the job as the runner does (SIGINT, then SIGTERM and SIGKILL) when the log matches. */
+  cancelWhen?: RegExp
 }
 
 export interface ScenarioResult {
@@ -26,6 +28,9 @@ export interface ScenarioResult {
   /** Whether the canary ever got 100% of the traffic. */
   reached100: boolean
   phase?: string
+  /** The rollout's abort flag and canary weight at the end. */
+  aborted?: boolean
+  weight?: number
 }
 
 export async function seedCanary(options: ScenarioOptions): Promise<ScenarioResult> {
@@ -57,10 +62,17 @@ export async function seedCanary(options: ScenarioOptions): Promise<ScenarioResu
       env: { ...cluster.env, ...cluster.timeEnv },
       onOutput: options.onOutput,
       keep: true,
-      timeoutMs: 10 * 60_000
+      timeoutMs: 10 * 60_000,
+      cancel: options.cancelWhen ? { signal: 'SIGINT', sequence: true, when: (log) => options.cancelWhen!.test(log) } : undefined
     })
-    const status = cluster.getRollout('voting01-qa', 'vote')?.status as { phase?: string } | undefined
-    return { run, reached100: cluster.events.some((event) => event.weight === 100), phase: status?.phase }
+    const status = cluster.getRollout('voting01-qa', 'vote')?.status as { phase?: string; abort?: boolean; canary?: { weights?: { canary?: { weight?: number } } } } | undefined
+    return {
+      run,
+      reached100: cluster.events.some((event) => event.weight === 100),
+      phase: status?.phase,
+      aborted: status?.abort,
+      weight: status?.canary?.weights?.canary?.weight
+    }
   } finally {
     await Promise.all([nerdgraph.close(), cluster?.close()])
   }
