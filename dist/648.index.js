@@ -14,15 +14,30 @@ __webpack_require__.d(__webpack_exports__, {
 });
 
 ;// CONCATENATED MODULE: ./src/github/client.ts
-// The GitHub API through Octokit (@octokit/core with pagination — what @actions/github wraps, without
-// its HTTP-proxy stack, which would triple the bundle), loaded only when there is a token and
-// something to post. Every failure is classified in words a workflow author can act on: a fork's
+// The GitHub API through @actions/github's Octokit (the runner's proxy settings included) with the
+// retry and throttling plugins: 5xx answers are retried, and rate limits that clear soon are waited
+// out instead of skipping the comment or the check. Loaded only when there is a token and something
+// to post. Every failure that remains is classified in words a workflow author can act on: a fork's
 // read-only token, missing permissions, rate limits, outages.
 /** Each call may take this long before it counts as an outage. */
 const REQUEST_TIMEOUT_MS = 15_000;
-async function connect(token, baseUrl) {
-    const [{ Octokit }, { paginateRest }] = await Promise.all([__webpack_require__.e(/* import() */ 194).then(__webpack_require__.bind(__webpack_require__, 5194)), __webpack_require__.e(/* import() */ 779).then(__webpack_require__.bind(__webpack_require__, 3779))]);
-    const octokit = new (Octokit.plugin(paginateRest))({ auth: token, baseUrl, userAgent: 'canary-gate' });
+/** A rate limit that clears within this is waited out (once); a longer one is a warning. */
+const MAX_RATE_LIMIT_WAIT_S = 60;
+async function connect(token, baseUrl, warn = () => { }) {
+    const [{ getOctokit }, { retry }, { throttling }] = await Promise.all([__webpack_require__.e(/* import() */ 758).then(__webpack_require__.bind(__webpack_require__, 1758)), Promise.all(/* import() */[__webpack_require__.e(251), __webpack_require__.e(735)]).then(__webpack_require__.bind(__webpack_require__, 9735)), Promise.all(/* import() */[__webpack_require__.e(251), __webpack_require__.e(856)]).then(__webpack_require__.bind(__webpack_require__, 6856))]);
+    const waitOut = (kind) => (retryAfter, options, _octokit, retryCount) => {
+        if (retryCount >= 1 || retryAfter > MAX_RATE_LIMIT_WAIT_S)
+            return false;
+        warn(`GitHub ${kind} on ${options.method ?? ''} ${options.url ?? ''}: waiting ${retryAfter}s, then trying again`);
+        return true;
+    };
+    const octokit = getOctokit(token, {
+        baseUrl,
+        userAgent: 'canary-gate',
+        throttle: { onRateLimit: waitOut('rate limit'), onSecondaryRateLimit: waitOut('secondary rate limit') },
+        // 5xx and network failures; 4xx answers (a fork's token, a missing permission) are final.
+        retry: { retries: 2 }
+    }, retry, throttling);
     const withTimeout = (parameters = {}) => ({
         ...parameters,
         request: { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }
@@ -247,7 +262,7 @@ class Publisher {
         return this.context.owner && this.context.repo ? { owner: this.context.owner, repo: this.context.repo } : undefined;
     }
     client() {
-        this.api ??= this.connectTo(this.settings.token, this.context.apiUrl);
+        this.api ??= this.connectTo(this.settings.token, this.context.apiUrl, (message) => this.log.info(message));
         return this.api;
     }
     /** Runs GitHub work one call after another; a failure becomes a warning, never an exception. */

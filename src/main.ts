@@ -11,11 +11,13 @@ import type { CommandContext } from './commands/context.js'
 import { ConfigError, formatIssue } from './config-error.js'
 import type { Publisher } from './github/publisher.js'
 import { readRunContext, type RunContext } from './github/context.js'
+import type { Annotation } from './runner.js'
 import { readInputs, type Inputs } from './inputs.js'
 import { runnerLogger, type Logger } from './log.js'
 import { failedMetrics, writeReport } from './report/json.js'
 import type { GateResult } from './report/model.js'
-import { githubRunner, type Runner } from './runner.js'
+import { coreRunner, type Runner } from './runner.js'
+import { FINISHED_STATE } from './post-state.js'
 import { escapeHtml } from './report/markdown.js'
 import { Secrets, shorten, useForDisplay } from './secrets.js'
 import { toJsonValue } from './analysis/values.js'
@@ -52,11 +54,11 @@ async function dispatch(context: CommandContext): Promise<GateResult> {
 }
 
 /** The check and the comment, created the first time there is something to show. */
-function githubReporting(inputs: Inputs, context: RunContext, secrets: Secrets, log: Logger): { progress: (snapshot: GateResult) => void; finish: (result: GateResult) => Promise<void> } {
+function githubReporting(inputs: Inputs, context: () => Promise<RunContext>, secrets: Secrets, log: Logger): { progress: (snapshot: GateResult) => void; finish: (result: GateResult) => Promise<void> } {
   let publisher: Promise<Publisher> | undefined
   const get = (): Promise<Publisher> => {
-    publisher ??= import('./github/publisher.js').then(
-      ({ Publisher }) =>
+    publisher ??= Promise.all([import('./github/publisher.js'), context()]).then(
+      ([{ Publisher }, runContext]) =>
         new Publisher(
           {
             token: inputs.githubToken!,
@@ -65,7 +67,7 @@ function githubReporting(inputs: Inputs, context: RunContext, secrets: Secrets, 
             command: inputs.command,
             rollout: inputs.rollout && inputs.command !== 'analyze' ? { name: inputs.rollout, namespace: inputs.namespace } : undefined
           },
-          context,
+          runContext,
           secrets,
           log
         )
@@ -129,7 +131,7 @@ export async function publish(result: GateResult, context: RunContext, runner: R
     }
   }
   try {
-    if (!runner.appendSummary(markdown)) log.info(markdown)
+    if (!(await runner.appendSummary(markdown))) log.info(markdown)
   } catch (error) {
     log.warning(`could not write the job summary: ${(error as Error).message}`)
   }
@@ -169,7 +171,14 @@ function stoppedEarly(snapshot: GateResult | undefined, command: Inputs['command
   return { ...snapshot, verdict, reasons: [why, ...snapshot.reasons], finishedAt: now }
 }
 
-export async function run(runner: Runner = githubRunner()): Promise<void> {
+/** `file:line` of a configuration issue, as an annotation on that line of the plan (inputs have none). */
+export function annotationOf(where: string): Annotation | undefined {
+  const at = /^(.+):(\d+)$/.exec(where)
+  if (!at || where.startsWith('input "')) return undefined
+  return { file: at[1], startLine: Number(at[2]), title: 'canary-gate: configuration error' }
+}
+
+export async function run(runner: Runner = coreRunner()): Promise<void> {
   const secrets = new Secrets((value) => runner.setSecret(value))
   useForDisplay(secrets)
   const log = runnerLogger(runner, secrets)
@@ -183,13 +192,22 @@ export async function run(runner: Runner = githubRunner()): Promise<void> {
   let finished: Promise<void> | undefined
   let watchdog: NodeJS.Timeout | undefined
   let crashed = false
-  const runContext = readRunContext()
+  // @actions/github brings Octokit: loaded when the report or the check needs the run's context,
+  // not before the first measurement.
+  let runContext: Promise<RunContext> | undefined
+  const contextOf = (): Promise<RunContext> =>
+    (runContext ??= readRunContext().catch((error: unknown) => {
+      log.warning(`could not read the run's context: ${(error as Error).message}`)
+      return { serverUrl: 'https://github.com', apiUrl: 'https://api.github.com' }
+    }))
 
   /** Publishes once, whoever gets there first: the command, or the watchdog of a cancelled run. */
   const finish = (result: GateResult): Promise<void> =>
     (finished ??= (async () => {
       if (watchdog) clearTimeout(watchdog)
-      await publish(result, runContext, runner, secrets, log)
+      await publish(result, await contextOf(), runner, secrets, log)
+      // The post step acts only when this step was interrupted before it could settle the canary.
+      runner.saveState(FINISHED_STATE, JSON.stringify({ outcome: result.outcome, interrupted: cancel.signal.aborted || crashed }))
       // The comment and the check never decide the exit code: their failures are warnings.
       const posting = github?.finish(result).catch((error: unknown) => log.warning(`the PR comment and the check were skipped: ${(error as Error).message}`))
       if (cancel.signal.aborted) await Promise.race([posting, new Promise((resolve) => setTimeout(resolve, CANCELLED_GITHUB_MS))])
@@ -238,16 +256,27 @@ export async function run(runner: Runner = githubRunner()): Promise<void> {
     if (scale !== 1) log.warning(`${TIME_SCALE_ENV}=${scale}: time runs ${scale}× faster (for tests and demos only)`)
     const inputs = readInputs((name) => runner.getInput(name), secrets)
     command = inputs.command
-    if (inputs.githubToken) github = githubReporting(inputs, runContext, secrets, log)
+    if (inputs.githubToken) github = githubReporting(inputs, contextOf, secrets, log)
     else log.notice('no github-token: the PR comment and the check are skipped')
     const progress = (snapshot: GateResult): void => {
       latest = snapshot
       github?.progress(snapshot)
     }
-    result = await dispatch({ inputs, clock, log, secrets, cwd: process.env.GITHUB_WORKSPACE || process.cwd(), signal: cancel.signal, hurry: hurry.signal, progress })
+    result = await dispatch({
+      inputs,
+      clock,
+      log,
+      secrets,
+      cwd: process.env.GITHUB_WORKSPACE || process.cwd(),
+      signal: cancel.signal,
+      hurry: hurry.signal,
+      progress,
+      saveState: (name, value) => runner.saveState(name, value)
+    })
   } catch (error) {
     if (error instanceof ConfigError) {
-      for (const issue of error.issues) log.error(formatIssue(issue))
+      // Each on its file and line, so it shows on the pull request's Files view.
+      for (const issue of error.issues) log.error(formatIssue(issue), annotationOf(issue.where))
       result = failedBeforeStart(command, error.issues.map(formatIssue), ['the configuration has errors, so nothing was measured and the cluster was not touched'], Date.now())
     } else {
       // An unexpected failure still ends with outputs and a summary: the verdict is Error. The stack

@@ -1,79 +1,58 @@
-// The GitHub runner's protocol, the part canary-gate speaks: inputs from INPUT_* variables, outputs
-// and the job summary through the files the runner names, and workflow commands (::add-mask::,
-// ::error:: …) on stdout. Written here rather than taken from @actions/core because that package
-// loads an HTTP stack (undici) at start-up, which more than doubles the time to the first
-// measurement; the protocol itself is small and stable.
-import { randomUUID } from 'node:crypto'
-import { appendFileSync } from 'node:fs'
-import { EOL } from 'node:os'
+// The runner, as the rest of the action sees it: @actions/core behind the few calls canary-gate makes,
+// so the commands can be run in process by tests with a runner of their own.
+import * as core from '@actions/core'
 
-/** Escaping of a command's message, as the runner unescapes it. */
-export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
-}
-
-/** Escaping of a command's property values. */
-export function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C')
-}
-
-export function command(name: string, message: string, properties: Record<string, string> = {}): string {
-  const props = Object.entries(properties)
-    .filter(([, value]) => value !== '')
-    .map(([key, value]) => `${key}=${escapeProperty(value)}`)
-    .join(',')
-  return `::${name}${props ? ` ${props}` : ''}::${escapeData(message)}`
+/** Where an annotation points: the plan file and line a configuration error is about. */
+export interface Annotation {
+  file?: string
+  startLine?: number
+  title?: string
 }
 
 export interface Runner {
-  /** The input as the runner passes it (INPUT_<NAME>, spaces as _), trimmed; '' when unset. */
+  /** The input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
   getInput(name: string): string
   setOutput(name: string, value: string): void
   /** Asks the runner to mask a value in the log from now on. */
   setSecret(value: string): void
   info(message: string): void
   debug(message: string): void
-  notice(message: string): void
-  warning(message: string): void
-  error(message: string): void
+  notice(message: string, annotation?: Annotation): void
+  warning(message: string, annotation?: Annotation): void
+  error(message: string, annotation?: Annotation): void
   /** Appends Markdown to the job summary; false when the runner gave no summary file. */
-  appendSummary(markdown: string): boolean
+  appendSummary(markdown: string): Promise<boolean>
   /** Marks the step failed: an error annotation and exit code 1. */
   setFailed(message: string): void
+  /** Folds what `body` logs under a heading, as the runner shows a group. */
+  group<T>(name: string, body: () => Promise<T>): Promise<T>
+  /** Keeps a value for this action's post step (`STATE_<name>` there). */
+  saveState(name: string, value: string): void
+  getState(name: string): string
 }
 
-export function githubRunner(env: NodeJS.ProcessEnv = process.env, write: (line: string) => void = (line) => process.stdout.write(line + EOL)): Runner {
-  /** Appends `name<<DELIMITER` … `DELIMITER` to a runner file, with a delimiter the value cannot hold. */
-  const appendKeyValue = (file: string, name: string, value: string): void => {
-    const delimiter = `ghadelimiter_${randomUUID()}`
-    if (name.includes(delimiter) || value.includes(delimiter)) throw new Error('unexpected delimiter in an output')
-    appendFileSync(file, `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`, 'utf8')
-  }
+export function coreRunner(): Runner {
   return {
-    getInput: (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim(),
-    setOutput: (name, value) => {
-      const file = env.GITHUB_OUTPUT
-      if (file) appendKeyValue(file, name, value)
-      else write(command('set-output', value, { name }))
-    },
+    getInput: (name) => core.getInput(name),
+    setOutput: (name, value) => core.setOutput(name, value),
     setSecret: (value) => {
       // The runner masks line by line: a multi-line secret is masked whole and in its lines.
-      for (const part of new Set([value, ...value.split(/\r?\n/)])) if (part.trim() !== '') write(command('add-mask', part))
+      for (const part of new Set([value, ...value.split(/\r?\n/)])) if (part.trim() !== '') core.setSecret(part)
     },
-    info: (message) => write(message),
-    debug: (message) => write(command('debug', message)),
-    notice: (message) => write(command('notice', message)),
-    warning: (message) => write(command('warning', message)),
-    error: (message) => write(command('error', message)),
-    appendSummary: (markdown) => {
-      const file = env.GITHUB_STEP_SUMMARY
-      if (!file) return false
-      appendFileSync(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`, 'utf8')
+    info: (message) => core.info(message),
+    debug: (message) => core.debug(message),
+    notice: (message, annotation) => core.notice(message, annotation ?? {}),
+    warning: (message, annotation) => core.warning(message, annotation ?? {}),
+    error: (message, annotation) => core.error(message, annotation ?? {}),
+    appendSummary: async (markdown) => {
+      if (!process.env.GITHUB_STEP_SUMMARY) return false
+      await core.summary.addRaw(markdown, true).write()
+      core.summary.emptyBuffer()
       return true
     },
-    setFailed: (message) => {
-      process.exitCode = 1
-      write(command('error', message))
-    }
+    setFailed: (message) => core.setFailed(message),
+    group: (name, body) => core.group(name, body),
+    saveState: (name, value) => core.saveState(name, value),
+    getState: (name) => core.getState(name)
   }
 }

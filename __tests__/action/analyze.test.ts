@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { startNerdGraph, type NerdGraphEmulator } from '../../emulators/newrelic/server.js'
 import { canaryTraffic, startPrometheus, type PrometheusServer } from '../../emulators/prometheus/server.js'
-import { runAction } from '../../emulators/runner.js'
+import { runAction, runnerCommands } from '../../emulators/runner.js'
 import { startSeedMetrics, type SeedMetricsServer } from '../../emulators/seed-metrics/server.js'
 
 const KEY = 'NRAK-E2E0000000000000000000000000'
@@ -160,10 +160,14 @@ spec:
     expect(run.stdout).toContain('::error::input "timeout": "soon" is not a positive duration')
     // inputs are checked first; once they are right, the plan's problems come all together
     const second = await runAction({ inputs: { command: 'analyze', plan, 'prometheus-url': prometheus.url }, env: FAST })
-    expect(second.stdout).toContain(`::error::${plan}:7: metric "typo": succesCondition: unknown field (did you mean "successCondition"?)`)
+    // Each an annotation on its file and line, which GitHub shows on the pull request's Files view.
+    const errors = runnerCommands(second.stdout).filter((c) => c.name === 'error' && c.properties.file)
+    expect(errors.map((c) => [c.properties.file, c.properties.line, c.message])).toEqual([
+      [plan, '7', `${plan}:7: metric "typo": succesCondition: unknown field (did you mean "successCondition"?)`],
+      [plan, '10', expect.stringContaining(`${plan}:10: metric "bad-syntax": successCondition: unsupported operator "=~"`)]
+    ])
     expect(second.summary).toContain('Configuration errors')
     expect(second.summary).toContain('metric &quot;typo&quot;: succesCondition: unknown field')
-    expect(second.stdout).toContain(`::error::${plan}:10: metric "bad-syntax": successCondition: unsupported operator "=~"`)
   })
 
   it('says so when there is no GitHub token, and carries on', async () => {

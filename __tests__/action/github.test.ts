@@ -184,6 +184,19 @@ describe('push and workflow_dispatch', () => {
     expect(down.summary).toContain('## ✅ Successful')
   })
 
+  it('waits out a secondary rate limit that clears soon, and retries an outage, so the comment and the check still land', async () => {
+    await github()
+    gh.setFault({ kind: 'secondary-rate-limit', retryAfterSeconds: 1, method: 'POST', path: /\/issues\/7\/comments$/, times: 1 })
+    const limited = await analyze('failing', { event: prEvent(), eventName: 'pull_request' })
+    expect(warnings(limited).filter((w) => !w.includes('TIME_SCALE'))).toEqual([])
+    expect(limited.stdout).toMatch(/GitHub secondary rate limit on POST .*: waiting 1s, then trying again/)
+    expect(gh.comments(7).filter((c) => c.body.includes('canary-gate:sticky'))).toHaveLength(1)
+    gh.setFault({ kind: 'outage', status: 502, method: 'POST', path: /\/check-runs$/, times: 1 })
+    const flaky = await analyze('failing', { event: prEvent(), eventName: 'pull_request' })
+    expect(warnings(flaky).filter((w) => !w.includes('TIME_SCALE'))).toEqual([])
+    expect(gh.checkRuns().length).toBeGreaterThanOrEqual(2)
+  })
+
   it('without a token, makes no GitHub call at all', async () => {
     await github()
     const run = await analyze('failing', { event: prEvent(), eventName: 'pull_request', token: '' })

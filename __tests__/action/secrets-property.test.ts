@@ -11,7 +11,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { closeServer, listen } from '../../emulators/http.js'
 import { run } from '../../src/main.js'
-import type { Runner } from '../../src/runner.js'
+import { memoryRunner } from '../support/memory-runner.js'
 import { propertySeed } from '../support/property.js'
 
 type Echo = 'json-field' | 'error-raw' | 'error-encoded' | 'error-json-escaped' | 'prometheus-warning' | 'prometheus-error' | 'nerdgraph-error' | 'text-body'
@@ -150,30 +150,13 @@ async function runGate(inputs: Record<string, string>): Promise<Written> {
   process.env.GITHUB_ACTION = 'gate'
   process.env.CANARY_GATE_TIME_SCALE = '1000'
   delete process.env.GITHUB_EVENT_PATH
-  const outputs: Record<string, string> = {}
-  const summary: string[] = []
-  const log: string[] = []
+  const runner = memoryRunner(inputs)
   process.exitCode = undefined
-  const runner: Runner = {
-    getInput: (name) => (inputs[name] ?? '').trim(),
-    setOutput: (name, value) => void (outputs[name] = value),
-    setSecret: () => {},
-    info: (m) => void log.push(m),
-    debug: (m) => void log.push(m),
-    notice: (m) => void log.push(m),
-    warning: (m) => void log.push(m),
-    error: (m) => void log.push(m),
-    appendSummary: (markdown) => (summary.push(markdown), true),
-    setFailed: (m) => {
-      process.exitCode = 1
-      log.push(m)
-    }
-  }
   await run(runner)
-  const exitCode = Number(process.exitCode ?? 0)
+  const exitCode = runner.failed === undefined ? 0 : 1
   process.exitCode = undefined
-  const report = outputs.report ? await readFile(outputs.report, 'utf8').catch(() => '') : ''
-  return { log: log.join('\n'), outputs, summary: summary.join('\n'), report, exitCode }
+  const report = runner.outputs.report ? await readFile(runner.outputs.report, 'utf8').catch(() => '') : ''
+  return { log: runner.lines.join('\n'), outputs: runner.outputs, summary: runner.summary, report, exitCode }
 }
 
 const SECRET_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=&%?#:@ "\'<>-_.~'

@@ -9,7 +9,7 @@ import { formatIssue, IssueList } from '../../src/config-error.js'
 import { run } from '../../src/main.js'
 import { loadPlanFiles, PLAN_LIMITS } from '../../src/plan/load.js'
 import { readTemplates } from '../../src/plan/templates.js'
-import type { Runner } from '../../src/runner.js'
+import { memoryRunner } from '../support/memory-runner.js'
 
 const dirs: string[] = []
 afterAll(async () => {
@@ -159,26 +159,7 @@ describe('hostile and broken plan files', () => {
 describe('the action with a hostile plan', () => {
   it('reports an alias bomb like any other configuration error: outputs, summary, no stack trace', async () => {
     const dir = await workspace({ 'bomb.yaml': billionLaughs() })
-    const log: string[] = []
-    const outputs: Record<string, string> = {}
-    let summary = ''
-    let failed = ''
-    const inputs: Record<string, string> = { command: 'analyze', plan: path.join(dir, 'bomb.yaml'), 'github-token': '' }
-    const runner: Runner = {
-      getInput: (name) => inputs[name] ?? '',
-      setOutput: (name, value) => void (outputs[name] = value),
-      setSecret: () => {},
-      info: (message) => void log.push(message),
-      debug: () => {},
-      notice: (message) => void log.push(message),
-      warning: (message) => void log.push(message),
-      error: (message) => void log.push(`error: ${message}`),
-      appendSummary: (markdown) => {
-        summary += markdown
-        return true
-      },
-      setFailed: (message) => void (failed = message)
-    }
+    const runner = memoryRunner({ command: 'analyze', plan: path.join(dir, 'bomb.yaml'), 'github-token': '' })
     const temp = process.env.RUNNER_TEMP
     process.env.RUNNER_TEMP = dir
     try {
@@ -188,10 +169,10 @@ describe('the action with a hostile plan', () => {
       else process.env.RUNNER_TEMP = temp
     }
     const line = `${path.join(dir, 'bomb.yaml')}:9: too many aliases (resource exhaustion?): a plan document may expand its aliases only a little`
-    expect(log).toContain(`error: ${line}`)
-    expect(outputs.verdict).toBe('Error')
-    expect(summary).toContain('too many aliases')
-    expect(failed).toMatch(/^canary-gate: Error — the configuration has errors/)
-    expect(log.join('\n')).not.toMatch(/\n\s+at |canary-gate failed/)
+    expect(runner.lines).toContain(`error: ${line}`)
+    expect(runner.outputs.verdict).toBe('Error')
+    expect(runner.summary).toContain('too many aliases')
+    expect(runner.failed).toMatch(/^canary-gate: Error — the configuration has errors/)
+    expect(runner.lines.join('\n')).not.toMatch(/\n\s+at |canary-gate failed/)
   })
 })

@@ -8,29 +8,8 @@ import { runnerCommands } from '../../emulators/runner.js'
 import { runnerLogger, writePlain } from '../../src/log.js'
 import { publish } from '../../src/main.js'
 import type { GateResult } from '../../src/report/model.js'
-import type { Runner } from '../../src/runner.js'
 import { Secrets } from '../../src/secrets.js'
-
-function memoryRunner(): Runner & { outputs: Record<string, string>; summary: string[]; lines: string[] } {
-  const outputs: Record<string, string> = {}
-  const summary: string[] = []
-  const lines: string[] = []
-  return {
-    outputs,
-    summary,
-    lines,
-    getInput: () => '',
-    setOutput: (name, value) => void (outputs[name] = value),
-    setSecret: () => {},
-    info: (m) => void lines.push(m),
-    debug: (m) => void lines.push(`::debug::${m}`),
-    notice: (m) => void lines.push(`::notice::${m}`),
-    warning: (m) => void lines.push(`::warning::${m}`),
-    error: (m) => void lines.push(`::error::${m}`),
-    appendSummary: (markdown) => (summary.push(markdown), true),
-    setFailed: (m) => void lines.push(`::error::${m}`)
-  }
-}
+import { memoryRunner } from '../support/memory-runner.js'
 
 describe('publishing a result', () => {
   it('writes outputs that agree with the verdict and a minimal summary when the report will not render', async () => {
@@ -53,10 +32,10 @@ describe('publishing a result', () => {
     await publish(result, { repository: 'a/b' } as never, runner, secrets, runnerLogger(runner, secrets))
     expect(runner.outputs.verdict).toBe('Failed')
     expect(runner.outputs.outcome).toBe('none')
-    expect(runner.summary.join('\n')).toContain('## canary-gate: Failed')
-    expect(runner.summary.join('\n')).toContain('error-rate Failed: 2.68 &gt; 2')
-    expect(runner.summary.join('\n')).toContain('The full report could not be rendered')
-    expect(runner.lines.some((line) => line.startsWith('::warning::could not render the report'))).toBe(true)
+    expect(runner.summary).toContain('## canary-gate: Failed')
+    expect(runner.summary).toContain('error-rate Failed: 2.68 &gt; 2')
+    expect(runner.summary).toContain('The full report could not be rendered')
+    expect(runner.lines.some((line) => line.startsWith('warning: could not render the report'))).toBe(true)
     expect(path.dirname(runner.outputs.report)).toContain(path.join(process.env.RUNNER_TEMP, 'canary-gate'))
   })
 })

@@ -19,4 +19,6 @@ export interface CommandContext {
   hurry?: AbortSignal
   /** Told how the run stands as steps finish (the running check shows it). */
   progress?: (snapshot: GateResult) => void
+  /** Keeps a value for the post step, which aborts a canary the main step could not (see post.ts). */
+  saveState?: (name: string, value: string) => void
 }

@@ -11,6 +11,7 @@ import { KubectlError, kubectlFromInputs, WritesStopped, type Kubectl } from '..
 import { describeState, inProgress, RolloutClient, type RolloutState } from '../kube/rollout.js'
 import { abortAndConfirm } from '../kube/watch.js'
 import { systemClock } from '../clock.js'
+import { STARTED_STATE, type StartedState } from '../post-state.js'
 import { formatDuration } from '../plan/duration.js'
 import { instantiateMetrics, type ValueFromResolver } from '../plan/instantiate.js'
 import { loadPlanFiles } from '../plan/load.js'
@@ -261,6 +262,7 @@ class RolloutRun {
       if (newImage) {
         log.info(`starting the canary: ${inputs.image.container} ${container!.image ?? '?'} → ${inputs.image.image}`)
         this.startRequested = true
+        this.rememberForPost()
         await this.client.setImage(inputs.image.container, inputs.image.image, state)
         this.started = true
       } else if (!inProgress(state)) {
@@ -275,6 +277,7 @@ class RolloutRun {
     this.watchStartedAt = this.clock.now()
     this.callsBeforeWatch = this.kubectl.calls
     this.driving = true
+    this.rememberForPost()
     let waitingForRevision = this.started
     for (;;) {
       if (this.context.signal.aborted) return this.cancelled()
@@ -312,6 +315,13 @@ class RolloutRun {
       }
       await this.nap()
     }
+  }
+
+  /** Tells the post step which canary this run may have started, in case the step is killed. */
+  private rememberForPost(): void {
+    if (this.kubectl.dryRun) return
+    const state: StartedState = { rollout: this.client.name, namespace: this.client.namespace, context: this.inputs.kubeContext, abortOnCancel: this.inputs.abortOnCancel }
+    this.context.saveState?.(STARTED_STATE, JSON.stringify(state))
   }
 
   /** Sleeps one poll interval, or less if the background analysis ends or the job is cancelled. */
@@ -384,7 +394,7 @@ class RolloutRun {
   /** Measures the analysis of step `index` while still watching the rollout, then acts on it. */
   private async runGate(index: number, gate: AnalysisGate, state: RolloutState): Promise<Decision> {
     const label = `step ${index + 1}/${this.plan.steps.length}`
-    const outcome = await this.measure(label, gate, state, index)
+    const outcome = await this.log.group(`${label} analysis: ${gate.templates.map((t) => t.name).join(', ')}`, () => this.measure(label, gate, state, index))
     // A cancellation wins over whatever the analysis concluded: an analysis the cancel stopped is
     // never acted on as Inconclusive (on-inconclusive: promote would promote a cancelled canary).
     if (this.context.signal.aborted) {
@@ -630,7 +640,7 @@ class RolloutRun {
 
   private async abortNow(reason: string, state: RolloutState): Promise<void> {
     this.abortDecided = true
-    const { record, state: after } = await abortAndConfirm(this.client, state, reason, {
+    const { record, state: after } = await this.log.group(`Aborting rollout ${this.client.name}`, () => abortAndConfirm(this.client, state, reason, {
       clock: this.clock,
       log: this.log,
       pollMs: this.inputs.pollIntervalMs,
@@ -638,7 +648,7 @@ class RolloutRun {
       failingMeasurementAt: this.failingMeasurementAt,
       // A cancellation while the abort is confirmed stops the waiting, not the abort.
       signal: this.context.signal
-    })
+    }))
     this.abort = record
     this.last = after
     this.outcome = 'aborted'
@@ -839,6 +849,6 @@ class RolloutRun {
 }
 
 export async function run(context: CommandContext): Promise<GateResult> {
-  const plan = await loadPlan(context)
+  const plan = await context.log.group('Loading the plan', () => loadPlan(context))
   return new RolloutRun(context, plan).drive()
 }

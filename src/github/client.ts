@@ -1,6 +1,7 @@
-// The GitHub API through Octokit (@octokit/core with pagination — what @actions/github wraps, without
-// its HTTP-proxy stack, which would triple the bundle), loaded only when there is a token and
-// something to post. Every failure is classified in words a workflow author can act on: a fork's
+// The GitHub API through @actions/github's Octokit (the runner's proxy settings included) with the
+// retry and throttling plugins: 5xx answers are retried, and rate limits that clear soon are waited
+// out instead of skipping the comment or the check. Loaded only when there is a token and something
+// to post. Every failure that remains is classified in words a workflow author can act on: a fork's
 // read-only token, missing permissions, rate limits, outages.
 
 /** The part of Octokit canary-gate uses. */
@@ -12,9 +13,28 @@ export interface GitHubApi {
 /** Each call may take this long before it counts as an outage. */
 export const REQUEST_TIMEOUT_MS = 15_000
 
-export async function connect(token: string, baseUrl: string): Promise<GitHubApi> {
-  const [{ Octokit }, { paginateRest }] = await Promise.all([import('@octokit/core'), import('@octokit/plugin-paginate-rest')])
-  const octokit = new (Octokit.plugin(paginateRest))({ auth: token, baseUrl, userAgent: 'canary-gate' })
+/** A rate limit that clears within this is waited out (once); a longer one is a warning. */
+export const MAX_RATE_LIMIT_WAIT_S = 60
+
+export async function connect(token: string, baseUrl: string, warn: (message: string) => void = () => {}): Promise<GitHubApi> {
+  const [{ getOctokit }, { retry }, { throttling }] = await Promise.all([import('@actions/github'), import('@octokit/plugin-retry'), import('@octokit/plugin-throttling')])
+  const waitOut = (kind: string) => (retryAfter: number, options: { method?: string; url?: string }, _octokit: unknown, retryCount: number): boolean => {
+    if (retryCount >= 1 || retryAfter > MAX_RATE_LIMIT_WAIT_S) return false
+    warn(`GitHub ${kind} on ${options.method ?? ''} ${options.url ?? ''}: waiting ${retryAfter}s, then trying again`)
+    return true
+  }
+  const octokit = getOctokit(
+    token,
+    {
+      baseUrl,
+      userAgent: 'canary-gate',
+      throttle: { onRateLimit: waitOut('rate limit'), onSecondaryRateLimit: waitOut('secondary rate limit') },
+      // 5xx and network failures; 4xx answers (a fork's token, a missing permission) are final.
+      retry: { retries: 2 }
+    },
+    retry,
+    throttling
+  )
   const withTimeout = (parameters: Record<string, unknown> = {}): Record<string, unknown> => ({
     ...parameters,
     request: { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }

@@ -1,6 +1,5 @@
-// What the workflow run is about, read from the runner's environment and the event payload
-// (GITHUB_EVENT_PATH) — without loading Octokit, so runs without a token stay light.
-import { readFileSync } from 'node:fs'
+// What the workflow run is about: @actions/github's context (the event payload, the repository, the
+// commit, the run), narrowed to what the report and the publisher use.
 
 export interface PullRequestRef {
   number: number
@@ -30,47 +29,65 @@ export interface RunContext {
 type Json = Record<string, unknown>
 const obj = (value: unknown): Json => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {})
 
-function readEvent(file: string | undefined): Json {
-  if (!file) return {}
+/** The part of @actions/github's context canary-gate reads. */
+export interface ActionsContext {
+  payload: Json
+  eventName?: string
+  sha?: string
+  runId?: number
+  serverUrl: string
+  apiUrl: string
+  repo: { owner: string; repo: string }
+}
+
+/** The run's context from @actions/github (loaded on demand: it brings Octokit with it). */
+export async function readRunContext(env: NodeJS.ProcessEnv = process.env): Promise<RunContext> {
+  const { context } = await import('@actions/github')
+  return runContextOf(context as unknown as ActionsContext, env)
+}
+
+function repoOf(context: ActionsContext): { owner: string; repo: string } | undefined {
   try {
-    return obj(JSON.parse(readFileSync(file, 'utf8')))
+    return context.repo
   } catch {
-    return {}
+    // context.repo throws without GITHUB_REPOSITORY and a payload repository.
+    return undefined
   }
 }
 
-export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/$/, '')
-  const apiUrl = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/$/, '')
-  const repository = env.GITHUB_REPOSITORY || undefined
-  const [owner, repo] = repository?.split('/') ?? []
-  const eventName = env.GITHUB_EVENT_NAME || undefined
-  const event = readEvent(env.GITHUB_EVENT_PATH)
+/** What the report and the publisher need, from the Actions context: a PR's head commit, the run's URLs. */
+export function runContextOf(context: ActionsContext, env: NodeJS.ProcessEnv = process.env): RunContext {
+  const serverUrl = (context.serverUrl || 'https://github.com').replace(/\/$/, '')
+  const apiUrl = (context.apiUrl || 'https://api.github.com').replace(/\/$/, '')
+  const repoRef = repoOf(context)
+  const repository = repoRef ? `${repoRef.owner}/${repoRef.repo}` : undefined
+  const eventName = context.eventName || undefined
   let pullRequest: PullRequestRef | undefined
-  const pr = obj(event.pull_request)
+  const pr = obj(obj(context.payload).pull_request)
   if ((eventName === 'pull_request' || eventName === 'pull_request_target') && typeof pr.number === 'number') {
     const head = obj(pr.head)
     const headRepo = obj(head.repo)
     const baseRepo = obj(obj(pr.base).repo)
     pullRequest = {
       number: pr.number,
-      headSha: typeof head.sha === 'string' ? head.sha : (env.GITHUB_SHA ?? ''),
+      headSha: typeof head.sha === 'string' ? head.sha : (context.sha ?? ''),
       fork: headRepo.fork === true || (typeof headRepo.full_name === 'string' && typeof baseRepo.full_name === 'string' && headRepo.full_name !== baseRepo.full_name)
     }
   }
-  // GITHUB_WORKFLOW_REF: owner/repo/.github/workflows/promote-qa.yml@refs/heads/main
+  // GITHUB_WORKFLOW_REF (not in the Actions context): owner/repo/.github/workflows/promote-qa.yml@refs/heads/main
   const workflowPath = /^[^/]+\/[^/]+\/(\.github\/workflows\/[^@]+)@/.exec(env.GITHUB_WORKFLOW_REF ?? '')?.[1]
   const workflowFile = workflowPath?.split('/').pop()
+  const runId = Number.isFinite(context.runId) && context.runId ? context.runId : undefined
   return {
     repository,
-    owner,
-    repo,
+    owner: repoRef?.owner,
+    repo: repoRef?.repo,
     serverUrl,
     apiUrl,
     eventName,
-    sha: pullRequest?.headSha || env.GITHUB_SHA || undefined,
+    sha: pullRequest?.headSha || context.sha || undefined,
     pullRequest,
-    runUrl: repository && env.GITHUB_RUN_ID ? `${serverUrl}/${repository}/actions/runs/${env.GITHUB_RUN_ID}` : undefined,
+    runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined,
     workflowUrl: repository && workflowFile ? `${serverUrl}/${repository}/actions/workflows/${workflowFile}` : undefined,
     workflowFile
   }

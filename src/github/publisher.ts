@@ -38,7 +38,7 @@ export class Publisher {
     private readonly context: RunContext,
     private readonly secrets: Secrets,
     private readonly log: Logger,
-    private readonly connectTo: (token: string, baseUrl: string) => Promise<GitHubApi> = connect
+    private readonly connectTo: (token: string, baseUrl: string, warn: (message: string) => void) => Promise<GitHubApi> = connect
   ) {
     if (context.pullRequest?.fork) {
       log.notice('this pull request comes from a fork: its token is read-only, so the comment and the check will likely be refused; the job summary has the report')
@@ -50,7 +50,7 @@ export class Publisher {
   }
 
   private client(): Promise<GitHubApi> {
-    this.api ??= this.connectTo(this.settings.token, this.context.apiUrl)
+    this.api ??= this.connectTo(this.settings.token, this.context.apiUrl, (message) => this.log.info(message))
     return this.api
   }
 
