@@ -2,7 +2,7 @@
 // document keeps its source so a problem can be reported at its file and line.
 import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, visit, type Document } from 'yaml'
+import { LineCounter, parseAllDocuments, isCollection, isMap, isNode, isPair, isScalar, Scalar, visit, type Document } from 'yaml'
 import type { IssueList } from '../config-error.js'
 import { globFiles } from './glob.js'
 import { closest } from './templates.js'
@@ -236,6 +236,58 @@ function duplicateKeys(doc: Document, counter: LineCounter): Array<{ key: string
   return found
 }
 
+/** A value for the message that says how to quote it: double quotes, or single ones when it holds a `"`. */
+function quoted(value: string): string {
+  return value.includes('"') && !value.includes("'") ? `'${value}'` : JSON.stringify(value)
+}
+
+/** What to tell someone who wrote `count: {{args.count}}`; `key` is absent for a list item. */
+function unquotedPlaceholder(key: string | undefined, value: string): string {
+  const before = key === undefined ? '' : `${key}: `
+  return `${before}${clip(value)} is read by YAML as a mapping; quote it: ${before}${quoted(clip(value))}`
+}
+
+/**
+ * Keys that are mappings or lists. YAML allows them and Kubernetes documents never hold them; they
+ * come from an unquoted `{{args.x}}` at the start of a value, which YAML reads as a flow mapping
+ * whose one key is the mapping `{args.x}`, and which would reach the metric as the text
+ * "{ args.x }" (or as a mapping) instead of the arg's value. Such a value is reported and then read
+ * as the text it was meant to be, so the rest of the document is checked without errors that only
+ * follow from it; `fatal` says whether anything else was found, after which the document is not read.
+ */
+function collectionKeys(doc: Document, counter: LineCounter, text: string): { found: Array<{ line: number; message: string }>; fatal: boolean } {
+  const found: Array<{ line: number; message: string }> = []
+  let fatal = false
+  visit(doc, {
+    Map(_, map, path) {
+      const pair = map.items.find((item) => isCollection(item.key))
+      if (!pair || !map.range) return
+      const source = text.slice(map.range[0], map.range[1]).trim()
+      const parent = path[path.length - 1]
+      const key = isPair(parent) && isScalar(parent.key) ? String(parent.key.value) : undefined
+      if (/^\{\{[^{}]*\}\}$/.test(source)) {
+        found.push({ line: counter.linePos(map.range[0]).line, message: unquotedPlaceholder(key, source) })
+        const meant = new Scalar(source)
+        meant.range = map.range
+        return meant
+      }
+      fatal = true
+      if (isCollection(pair.key) && pair.key.range) {
+        const written = text.slice(pair.key.range[0], pair.key.range[1]).replace(/\s+/g, ' ').trim()
+        found.push({
+          line: counter.linePos(pair.key.range[0]).line,
+          message: `YAML error: the key ${clip(written)} is ${isMap(pair.key) ? 'a mapping' : 'a list'}; the keys of a Kubernetes document are text`
+        })
+      }
+      return visit.SKIP
+    }
+  })
+  return { found, fatal }
+}
+
+/** `key: {{args.x}} …` or `- {{args.x}} …` as written on a line, the value not quoted. */
+const PLACEHOLDER_LINE = /^\s*(?:-\s+)?(?:([^\s#'"{[][^#]*?):\s+)?(\{\{[^{}]*\}\}[^#]*?)\s*(?:#.*)?$/
+
 function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'string') return 'text'
@@ -320,6 +372,16 @@ export function parseDocuments(text: string, file: string, issues: IssueList): S
   list.forEach((doc, index) => {
     const firstLine = doc.range ? counter.linePos(doc.range[0]).line : 1
     if (doc.errors.length > 0) {
+      // `query: {{args.q}} > 1` breaks the YAML: say what went wrong rather than what the parser
+      // then stumbled on; the errors that follow from it would only confuse.
+      const lines = text.split('\n')
+      const placeholders = doc.errors.flatMap((error) => {
+        const line = error.linePos?.[0]?.line ?? counter.linePos(error.pos[0]).line
+        const match = PLACEHOLDER_LINE.exec(lines[line - 1] ?? '')
+        return match ? [{ line, message: unquotedPlaceholder(match[1], match[2]) }] : []
+      })
+      for (const placeholder of placeholders) issues.add({ where: `${file}:${placeholder.line}`, message: placeholder.message })
+      if (placeholders.length > 0) return
       const reported = new Set<string>()
       for (const error of doc.errors) {
         const line = error.linePos?.[0]?.line ?? counter.linePos(error.pos[0]).line
@@ -340,6 +402,9 @@ export function parseDocuments(text: string, file: string, issues: IssueList): S
       issues.add({ where: `${file}:${duplicate.line}`, message: `YAML error: duplicate key "${duplicate.key}" (also at line ${duplicate.first}); the second would silently replace the first` })
     }
     if (duplicates.length > 0) return
+    const keys = collectionKeys(doc, counter, text)
+    for (const key of keys.found) issues.add({ where: `${file}:${key.line}`, message: key.message })
+    if (keys.fatal) return
     let value: unknown
     try {
       value = doc.toJS({ maxAliasCount: PLAN_LIMITS.aliases })
