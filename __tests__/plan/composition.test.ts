@@ -186,6 +186,13 @@ describe('composition as Argo flattens it (utils/analysis FlattenTemplates)', ()
     ])
   })
 
+  it('reports a clash with a ClusterAnalysisTemplate\'s own metric at its reference, though Argo lists cluster templates last', () => {
+    const text = joined(template('shared', metrics('latency') + refs('local'), 'ClusterAnalysisTemplate'), template('local', metrics('latency')))
+    expect(read(text).problems()).toEqual([
+      'plan.yaml:10: cluster template "shared": spec.templates[0].templateName: metric "latency" of cluster template "shared" (plan.yaml:6) has the name of metric "latency" of template "local" (plan.yaml:17): Argo refuses two metrics of one name in an analysis; rename one'
+    ])
+  })
+
   it('merges args by name: one value fills a declaration without one; two different values are an error', () => {
     const declared = (value?: string) => `  args:\n  - name: region${value === undefined ? '' : `\n    value: ${value}`}\n`
     const same = joined(template('top', declared() + refs('a', 'b')), template('a', declared('eu') + metrics('a-m')), template('b', declared('eu') + metrics('b-m')))
@@ -212,6 +219,12 @@ describe('composition as Argo flattens it (utils/analysis FlattenTemplates)', ()
     const twice = joined(template('top', '  dryRun: [{metricName: probe-m}]\n' + metrics('decides') + refs('probe')), template('probe', '  dryRun: [{metricName: probe-m}]\n' + metrics('probe-m')))
     expect(read(twice).problems()).toEqual([
       'plan.yaml:11: template "top": spec.templates[0].templateName: dryRun rule "probe-m" of template "probe" (plan.yaml:17) is also of template "top" (plan.yaml:5): Argo refuses two dryRun rules for one metricName'
+    ])
+  })
+
+  it('refuses a dryRun rule given twice in one template, as Argo does', () => {
+    expect(read(template('one', '  dryRun:\n  - metricName: m\n  - metricName: m\n' + metrics('m'))).problems()).toEqual([
+      'plan.yaml:7: template "one": dryRun rule "m" of template "one" (plan.yaml:7) is also of template "one" (plan.yaml:6): Argo refuses two dryRun rules for one metricName'
     ])
   })
 

@@ -324,9 +324,12 @@ function membersOf(root: TemplatePart, parts: Map<string, TemplatePart>, issues:
  */
 function flatten(root: TemplatePart, members: Member[], issues: IssueList): AnalysisTemplate {
   const subject = templateSubject(root.kind, root.name)
-  const report = (member: Member, message: string): void => {
-    if (!member.via) return // within one template: reported when it was read
-    issues.add({ where: member.via.where, subject, field: member.via.field, message })
+  // A clash between two templates is reported at the reference that brought one of them in (the
+  // composed template itself has none); one inside a single template at its own line.
+  const report = (member: Member, other: Member, where: string, message: string): void => {
+    const via = member.part === other.part ? undefined : (member.via ?? other.via)
+    if (via) issues.add({ where: via.where, subject, field: via.field, message })
+    else issues.add({ where, subject: templateSubject(member.part.kind, member.part.name), message })
   }
   const from = (member: Member, where: string): string => `of ${templateSubject(member.part.kind, member.part.name)} (${where})`
   const metrics: Array<{ metric: TemplateMetric; member: Member }> = []
@@ -337,7 +340,7 @@ function flatten(root: TemplatePart, members: Member[], issues: IssueList): Anal
     for (const metric of member.part.metrics) {
       const twin = metrics.find((m) => m.metric.raw.name === metric.raw.name)
       if (twin) {
-        report(member, `metric "${metric.raw.name}" ${from(member, metric.doc.at(metric.path))} has the name of metric "${twin.metric.raw.name}" ${from(twin.member, twin.metric.doc.at(twin.metric.path))}: Argo refuses two metrics of one name in an analysis; rename one`)
+        report(member, twin.member, metric.doc.at(metric.path), `metric "${metric.raw.name}" ${from(member, metric.doc.at(metric.path))} has the name of metric "${twin.metric.raw.name}" ${from(twin.member, twin.metric.doc.at(twin.metric.path))}: Argo refuses two metrics of one name in an analysis; rename one`)
         continue
       }
       metrics.push({ metric, member })
@@ -351,7 +354,8 @@ function flatten(root: TemplatePart, members: Member[], issues: IssueList): Anal
       }
       const before = args[previous]
       if (before.arg.value !== undefined && arg.value !== undefined && String(before.arg.value) !== String(arg.value)) {
-        report(member, `arg "${arg.name}" ${from(member, source.where)} has the value "${String(arg.value)}" and ${from(before.member, before.source.where)} the value "${String(before.arg.value)}": Argo refuses an arg with two different values, whatever the Rollout passes; give it one value`)
+        // Within one template, the second declaration was reported when it was read.
+        if (before.member.part !== member.part) report(member, before.member, source.where, `arg "${arg.name}" ${from(member, source.where)} has the value "${String(arg.value)}" and ${from(before.member, before.source.where)} the value "${String(before.arg.value)}": Argo refuses an arg with two different values, whatever the Rollout passes; give it one value`)
         return
       }
       // As Argo does: a declaration without a value gives way to the next one.
@@ -361,7 +365,7 @@ function flatten(root: TemplatePart, members: Member[], issues: IssueList): Anal
       const source = member.part.dryRunSources[index]
       const twin = dryRun.find((d) => d.rule === rule)
       if (twin) {
-        report(member, `dryRun rule "${rule}" ${from(member, source.where)} is also ${from(twin.member, twin.source.where)}: Argo refuses two dryRun rules for one metricName`)
+        report(member, twin.member, source.where, `dryRun rule "${rule}" ${from(member, source.where)} is also ${from(twin.member, twin.source.where)}: Argo refuses two dryRun rules for one metricName`)
         return
       }
       dryRun.push({ rule, source, member })
@@ -369,7 +373,7 @@ function flatten(root: TemplatePart, members: Member[], issues: IssueList): Anal
     for (const entry of member.part.retention) {
       const twin = retention.find((r) => r.metricName === entry.metricName)
       if (twin) {
-        report(member, `measurementRetention for "${entry.metricName}" ${from(member, entry.where)} is also ${from(twin.member, twin.where)}: Argo refuses two measurementRetention rules for one metricName`)
+        report(member, twin.member, entry.where, `measurementRetention for "${entry.metricName}" ${from(member, entry.where)} is also ${from(twin.member, twin.where)}: Argo refuses two measurementRetention rules for one metricName`)
         continue
       }
       retention.push({ ...entry, member })
