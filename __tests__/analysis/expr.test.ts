@@ -67,6 +67,12 @@ describe('precedence (expr-lang rules)', () => {
     ['1 < 2 < 3', true],
     ['3 > 2 > 1', true],
     ['1 < 3 < 2', false],
+    ['1 <= 1 < 2 >= 0', true],
+    // Only <, >, <= and >= chain: == is left-associative, as in expr-lang.
+    ['1 == 1 == true', true],
+    ['1 < 2 == true', true],
+    ['2 > 1 != false', true],
+    ['(1 == 1) == (2 == 2)', true],
     ['1 in [1, 2] and 3 not in [1, 2]', true]
   ])
 
@@ -127,9 +133,6 @@ describe('operators', () => {
     ['1 == 1.0', true],
     ['1 != 2', true],
     ['"a" == "a"', true],
-    ['"a" == 1', false],
-    ['"a" != 1', true],
-    ['1 == "1"', false],
     ['nil == nil', true],
     ['nil == 0', false],
     ['nil == false', false],
@@ -255,15 +258,10 @@ describe('functions', () => {
     ['isInf(result)', { result: Infinity }, true],
     ['isInf(result)', { result: -Infinity }, true],
     ['isInf(result)', { result: 1 }, false],
-    ['isNil(nil)', {}, true],
     ['isNil(result)', { result: null }, true],
-    ['isNil(0)', {}, false],
-    ['isNil(result.missing)', { result: {} }, true],
-    ['default(nil, 5)', {}, 5],
-    ['default(3, 5)', {}, 3],
-    ['default(0, 5)', {}, 0],
+    ['isNil(result)', { result: [] }, false],
     ['default(result, 0)', { result: null }, 0],
-    ['default(result.x, 1)', { result: {} }, 1],
+    ['default(result, 0)', { result: 0.5 }, 0.5],
     ['asInt("42")', {}, 42],
     ['asInt("-7")', {}, -7],
     ['asInt(2.9)', {}, 2],
@@ -315,6 +313,116 @@ describe('functions', () => {
 
   it('asFloat parses Prometheus "NaN"', () => {
     expect(run('asFloat("NaN")')).toBeNaN()
+  })
+
+  it('asFloat reads text as Go\'s strconv.ParseFloat does, as Argo\'s asFloat', () => {
+    expect(run('asFloat("1_000.5")')).toBe(1000.5)
+    expect(run('asFloat(".5")')).toBe(0.5)
+    expect(run('asFloat("5.")')).toBe(5)
+    expect(run('asFloat("inf")')).toBe(Infinity)
+    expect(run('asFloat("-Infinity")')).toBe(-Infinity)
+    expect(run('asFloat("0x1p-2")')).toBe(0.25)
+    expect(run('asFloat("0x1.8p1")')).toBe(3)
+    for (const text of ['1__000', '_1', '1_', '1_.5', '', ' 1', '0x1', '1e400', '+nan', '1,5']) {
+      expect(() => run(`asFloat(${JSON.stringify(text)})`)).toThrow(`cannot parse string ${JSON.stringify(text)} as a number`)
+    }
+  })
+
+  it('asInt reads text as Go\'s strconv.ParseInt does, within int64', () => {
+    expect(run('asInt("+42")')).toBe(42)
+    expect(run('asInt("9223372036854775807") == 9223372036854775807')).toBe(true)
+    for (const text of ['9223372036854775808', '1_000', '4.0', '0x10', '']) {
+      expect(() => run(`asInt(${JSON.stringify(text)})`)).toThrow('as an integer')
+    }
+    expect(() => run('asInt(1e19)')).toThrow('cannot convert number 10000000000000000000 to an integer')
+  })
+})
+
+describe("Argo's isNil(x) and default(x, d) look at the whole result, not at x", () => {
+  // utils/evaluate binds both to the result when the condition is compiled and ignores x.
+  tableWithEnv([
+    ['isNil(result.missing)', { result: {} }, false],
+    ['isNil(result.a)', { result: { a: null } }, false],
+    ['isNil(0)', { result: null }, true],
+    ['isNil(nil)', { result: 1 }, false],
+    ['default(result.v, 0)', { result: { v: 3 } }, { v: 3 }],
+    ['default(nil, 0)', { result: null }, 0],
+    ['default(nil, 5)', { result: 1 }, 1],
+    ['default(3, 5)', { result: null }, 5]
+  ])
+
+  it('still evaluates x first, so an error in it is an error', () => {
+    expect(() => run('isNil(result[0])', { result: [] })).toThrow('index 0 out of range')
+  })
+
+  it("says why a default() value is not x's value when it cannot be used", () => {
+    expect(() => run('default(result.v, 0) < 5', { result: { v: 3 } })).toThrow(
+      "cannot compare map with keys v with number 5 (in default(result.v, 0) < 5); in Argo, default(x, d) gives the whole result unless result is nil, whatever x is: write x ?? d for a value's default"
+    )
+  })
+})
+
+describe('integers and floats, as expr keeps them apart', () => {
+  tableWithEnv([
+    // Integer literals, len() and asInt() are ints; % takes ints.
+    ['7 % 2 == 1', {}, true],
+    ['7 % -3 == 1', {}, true],
+    ['-7 % 3 == -1', {}, true],
+    ['asInt(result[0]) % 2', { result: [7] }, 1],
+    ['len(result) % 2', { result: [1, 2, 3] }, 1],
+    ['count(result, {# > 1}) % 2', { result: [1, 2, 3] }, 0],
+    ['(1..4)[1] % 2', {}, 0],
+    // An int meeting a float is a float; `/` and `**` always answer floats.
+    ['1 + 0.5', {}, 1.5],
+    ['7 / 2', {}, 3.5],
+    ['result.n + 1 == 8', { result: { n: 7 } }, true],
+    ['result == 3', { result: 3 }, true],
+    ['1 == 1.0', {}, true],
+    ['[1, 2] == [1.0, 2.0]', {}, true],
+    // int64 arithmetic wraps around, as Go's does.
+    ['9223372036854775807 + 1 < 0', {}, true],
+    ['9223372036854775807 + 1 == -9223372036854775807 - 1', {}, true],
+    ['-9223372036854775807 - 2 == 9223372036854775807', {}, true],
+    ['4611686018427387904 * 2 < 0', {}, true],
+    ['0x7fffffffffffffff == 9223372036854775807', {}, true],
+    ['abs(-9223372036854775807 - 1) < 0', {}, true],
+    ['sum([9223372036854775807, 1]) < 0', {}, true],
+    ['sum([9223372036854775807, 1.0]) > 0', {}, true]
+  ])
+
+  it('makes % on a provider\'s number an error, even a whole one: providers hand over floats', () => {
+    expect(() => run('result.n % 2 == 1', { result: { n: 7 } })).toThrow(
+      '"%" needs two integers; numbers from metrics are floats even when whole: use asInt(…), got number 7 and number 2 (in result.n % 2)'
+    )
+    expect(() => run('(7 / 1) % 2')).toThrow('"%" needs two integers')
+    expect(() => run('2 ** 2 % 2')).toThrow('"%" needs two integers')
+  })
+})
+
+describe('ranges', () => {
+  tableWithEnv([
+    ['1..3', {}, [1, 2, 3]],
+    ['3..1', {}, []],
+    ['-1..1', {}, [-1, 0, 1]],
+    ['2 in 1..3', {}, true],
+    ['result.code in 200..299', { result: { code: 204 } }, true],
+    ['result.code in 200..299', { result: { code: 404 } }, false],
+    ['result.code not in 500..599', { result: { code: 503 } }, false],
+    ['len(1..1000)', {}, 1000],
+    ['1..2 + 1', {}, [1, 2, 3]],
+    ['all(1..3, {# > 0})', {}, true]
+  ])
+
+  it('binds between comparisons and +, as in expr', () => {
+    expect(run('1 + 1..2 * 2')).toEqual([2, 3, 4])
+    expect(() => run('1..3 == 1..3')).not.toThrow()
+    expect(run('1..3 == [1, 2, 3]')).toBe(true)
+  })
+
+  it('needs whole numbers and stays small', () => {
+    expect(() => run('1.5..3')).toThrow('".." needs two integers, got number 1.5 and number 3')
+    expect(() => run('"a"..3')).toThrow('".." needs two integers')
+    expect(() => run('0..1000000')).toThrow('range 0..1000000 has more than 1000000 numbers')
   })
 })
 

@@ -4,7 +4,7 @@ import { runAnalysis } from '../analysis/engine.js'
 import { IssueList } from '../config-error.js'
 import { instantiateMetrics } from '../plan/instantiate.js'
 import { loadPlanFiles } from '../plan/load.js'
-import { readTemplates, TEMPLATE_KINDS, type AnalysisTemplate } from '../plan/templates.js'
+import { readTemplates, TEMPLATE_KINDS, topLevelTemplates, withoutRepeats, type AnalysisTemplate } from '../plan/templates.js'
 import { createProviders } from '../providers/index.js'
 import type { GateResult } from '../report/model.js'
 import { formatDuration } from '../plan/duration.js'
@@ -16,7 +16,8 @@ function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: n
     issues.add({ where: 'input "plan"', message: 'holds no AnalysisTemplate or ClusterAnalysisTemplate' })
     return []
   }
-  if (wanted.length === 0) return all
+  // All: the templates no other is made of, so a template composed into another runs once.
+  if (wanted.length === 0) return topLevelTemplates(all)
   const selected: AnalysisTemplate[] = []
   for (const name of wanted) {
     const found = all.filter((t) => t.name === name)
@@ -25,7 +26,7 @@ function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: n
     }
     selected.push(...found)
   }
-  return selected
+  return withoutRepeats(selected)
 }
 
 export async function analyze(context: CommandContext): Promise<GateResult> {

@@ -23,8 +23,8 @@ export function checkFinite(metrics: MetricSpec[], where: string, issues: IssueL
 function fieldAt(metric: MetricSpec, templates: AnalysisTemplate[], field: string): string {
   for (const template of templates) {
     if (template.name !== metric.template) continue
-    const source = template.metrics.find((m) => template.doc.at(m.path) === metric.location)
-    if (source) return template.doc.at([...source.path, field])
+    const source = template.metrics.find((m) => m.doc.at(m.path) === metric.location)
+    if (source) return source.doc.at([...source.path, field])
   }
   return metric.location
 }

@@ -64,6 +64,8 @@ export function resolveArgs(template: AnalysisTemplate, context: ArgContext, iss
   const values: ArgValues = new Map()
   const stepArgs = new Map((context.stepArgs?.args ?? []).map((arg, index) => [arg.name, { arg, index }]))
   template.args.forEach((declared, index) => {
+    // A composed template gathers args from the templates it is made of: name the one declaring it.
+    const source = template.argSources[index]
     let resolved: { value: string; source: string } | undefined
     const fromInput = context.input.get(declared.name)
     const fromStep = stepArgs.get(declared.name)
@@ -71,12 +73,12 @@ export function resolveArgs(template: AnalysisTemplate, context: ArgContext, iss
     else if (fromStep?.arg.value !== undefined) resolved = { value: String(fromStep.arg.value), source: 'plan' }
     else if (fromStep?.arg.valueFrom) resolved = fromValueFrom(fromStep.arg, template, context, issues, context.stepArgs!.where(fromStep.index), declared.name)
     else if (declared.value !== undefined) resolved = { value: String(declared.value), source: 'template default' }
-    else if (declared.valueFrom) resolved = fromValueFrom(declared, template, context, issues, template.doc.at(['spec', 'args', index]), declared.name)
+    else if (declared.valueFrom) resolved = fromValueFrom(declared, template, context, issues, source.where, declared.name, source.template)
     else {
       issues.add({
-        where: template.doc.at(['spec', 'args', index]),
-        subject: `template "${template.name}"`,
-        field: `spec.args[${index}]`,
+        where: source.where,
+        subject: `template "${source.template}"`,
+        field: `spec.args[${source.index}]`,
         message: `arg "${declared.name}" has no value: give it in the args input (${declared.name}=…)${context.stepArgs ? " or in the Rollout's analysis step" : ''}`
       })
     }
@@ -94,7 +96,8 @@ function fromValueFrom(
   context: ArgContext,
   issues: IssueList,
   where: string,
-  name: string
+  name: string,
+  declaredIn = template.name
 ): { value: string; source: string } | undefined {
   if (!context.resolveValueFrom) {
     const what = arg.valueFrom?.secretKeyRef
@@ -102,14 +105,14 @@ function fromValueFrom(
       : 'comes from the cluster (valueFrom)'
     issues.add({
       where,
-      subject: `template "${template.name}"`,
+      subject: `template "${declaredIn}"`,
       message: `arg "${name}" ${what}; analyze does not read the cluster: pass it in the args input (${name}=\${{ secrets.… }})`
     })
     return undefined
   }
   const resolved = context.resolveValueFrom(arg, template)
   if ('problem' in resolved) {
-    issues.add({ where, subject: `template "${template.name}"`, message: `arg "${name}": ${resolved.problem}` })
+    issues.add({ where, subject: `template "${declaredIn}"`, message: `arg "${name}": ${resolved.problem}` })
     return undefined
   }
   return resolved
@@ -216,14 +219,13 @@ function matchesDryRun(rules: DryRunRule[], name: string): boolean {
 
 class MetricChecker {
   constructor(
-    private readonly template: AnalysisTemplate,
     private readonly metric: TemplateMetric,
     private readonly issues: IssueList
   ) {}
 
   report(field: YamlPath, message: string): void {
     this.issues.add({
-      where: this.template.doc.at([...this.metric.path, ...field]),
+      where: this.metric.doc.at([...this.metric.path, ...field]),
       subject: `metric "${this.metric.raw.name}"`,
       field: fieldPath(field) || undefined,
       message
@@ -369,7 +371,7 @@ function queryText(provider: ProviderSpec): string {
 /** One metric of a template with its args applied, checked; undefined when it has problems. */
 function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, args: ArgValues, dryRunList: DryRunRule[], context: InstantiateContext, issues: IssueList): Omit<MetricSpec, 'name'> | undefined {
   const before = issues.issues.length
-  const check = new MetricChecker(template, metric, issues)
+  const check = new MetricChecker(metric, issues)
   const raw = substitute(metric.raw, { args, report: (path, message) => check.report(path, message) }) as typeof metric.raw
   // Unresolved placeholders would only cause follow-on errors in the fields that hold them.
   if (issues.issues.length > before) return undefined
@@ -405,7 +407,7 @@ function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, a
   if (issues.issues.length > before || !provider) return undefined
   return {
     template: template.name,
-    location: template.doc.at(metric.path),
+    location: metric.doc.at(metric.path),
     intervalMs,
     initialDelayMs,
     count,
@@ -432,7 +434,10 @@ export function instantiateMetrics(templates: AnalysisTemplate[], context: Insta
     const before = issues.issues.length
     const templateRules = dryRunRules(
       template.dryRun,
-      (index) => ({ where: template.doc.at(['spec', 'dryRun', index, 'metricName']), subject: `template "${template.name}"`, field: `spec.dryRun[${index}].metricName` }),
+      (index) => {
+        const source = template.dryRunSources[index]
+        return { where: source.where, subject: `template "${source.template}"`, field: `spec.dryRun[${source.index}].metricName` }
+      },
       issues
     )
     const args = resolveArgs(template, context, issues)

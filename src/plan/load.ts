@@ -1,10 +1,10 @@
-// Reads the `plan` input: files (globs allowed), each holding one or more YAML documents. Every
-// document keeps its source so a problem can be reported at its file and line.
+// Reads the `plan` input: files (globs through @actions/glob, `!` excludes), each holding one or
+// more YAML documents. Every document keeps its source so a problem can be reported at its file and line.
 import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, visit, type Document } from 'yaml'
+import { LineCounter, parseAllDocuments, isCollection, isMap, isNode, isPair, isScalar, Scalar, visit, type Document } from 'yaml'
 import type { IssueList } from '../config-error.js'
-import { globFiles } from './glob.js'
+import * as glob from '@actions/glob'
 import { closest } from './templates.js'
 
 export type YamlPath = ReadonlyArray<string | number>
@@ -24,42 +24,97 @@ export interface SourceDocument {
   at(path: YamlPath): string
 }
 
-const GLOB_CHARS = /[*?[\]{}]/
+// What makes a pattern a glob for @actions/glob: `*`, `?`, `[…]`. Braces are literal there
+// (no `{a,b}` alternatives), as in actions/cache and upload-artifact.
+const GLOB_CHARS = /[*?[\]]/
 
-/** Splits the plan input: newline- or space-separated paths and globs. */
+/**
+ * Splits the plan input into patterns: newline- or space-separated paths and globs, `!pattern`
+ * excludes, `#` comments to the end of the line. @actions/glob reads one pattern per line only, so
+ * the splitting on spaces that the input promises is done here.
+ */
 export function splitPlanInput(input: string): string[] {
-  return input
-    .split(/\s+/)
-    .map((part) => part.trim())
-    .filter((part) => part !== '' && !part.startsWith('#'))
+  return input.split(/\r?\n/).flatMap((line) => {
+    const words = line.trim().split(/\s+/).filter((word) => word !== '')
+    const comment = words.findIndex((word) => word.startsWith('#'))
+    return comment === -1 ? words : words.slice(0, comment)
+  })
 }
 
-async function expand(pattern: string, cwd: string, issues: IssueList): Promise<string[]> {
-  if (!GLOB_CHARS.test(pattern)) {
-    const full = path.resolve(cwd, pattern)
-    try {
-      const info = await stat(full)
-      if (info.isFile()) return [full]
-      issues.add({
-        where: 'input "plan"',
-        message: info.isDirectory() ? `"${pattern}" is a directory; name the YAML files (or a glob such as ${pattern}/*.yaml)` : `"${pattern}" is not a regular file`
-      })
-    } catch {
-      issues.add({ where: 'input "plan"', message: `"${pattern}" does not exist (looked in ${cwd})` })
+const IS_WINDOWS = process.platform === 'win32'
+
+/** A literal path as @actions/glob reads it: its `*`, `?`, `[` (and, off Windows, `\`) escaped. */
+function escapeGlob(literal: string): string {
+  return (IS_WINDOWS ? literal : literal.replace(/\\/g, '\\\\')).replace(/\[/g, '[[]').replace(/\?/g, '[?]').replace(/\*/g, '[*]')
+}
+
+/** The pattern made absolute: @actions/glob resolves relative ones against the process's directory, not the workspace. */
+function absolutePattern(pattern: string, cwd: string): string {
+  return path.isAbsolute(pattern) ? pattern : path.normalize(`${escapeGlob(path.resolve(cwd))}${path.sep}${pattern}`)
+}
+
+/** Version-control and dependency folders are never part of a plan, and can be huge. */
+const NEVER = ['.git', 'node_modules']
+
+/** Files (never directories) matching the patterns, in @actions/glob's sense: a later `!pattern` drops what earlier ones matched. */
+async function globFiles(patterns: string[]): Promise<string[]> {
+  const globber = await glob.create(patterns.join('\n'), { implicitDescendants: false, matchDirectories: false, followSymbolicLinks: true, omitBrokenSymbolicLinks: true })
+  return (await globber.glob()).sort()
+}
+
+/**
+ * The files the patterns name, in order, each pattern checked on its own so a problem names it: a
+ * named path that does not exist or is not a file, a glob that matches no .yaml file. A `!pattern`
+ * leaves out what the patterns before it matched (a named file too), as @actions/glob reads it.
+ */
+async function expandPatterns(patterns: string[], cwd: string, issues: IssueList): Promise<string[]> {
+  const entries = patterns.map((text) => ({ text, exclude: text.startsWith('!'), body: text.replace(/^!/, '') }))
+  const files: string[] = []
+  for (const [index, entry] of entries.entries()) {
+    const later = entries.slice(index + 1).filter((e) => e.exclude && e.body !== '')
+    const excludes = later.map((e) => `!${absolutePattern(e.body, cwd)}`)
+    if (entry.exclude) {
+      if (entry.body === '') issues.add({ where: 'input "plan"', message: '"!" excludes nothing: write the pattern after it, such as !k8s/kustomization.yaml' })
+      else if (!entries.slice(0, index).some((e) => !e.exclude)) {
+        issues.add({ where: 'input "plan"', message: `"${entry.text}" comes before the paths it could leave out: an exclude applies to the patterns before it` })
+      }
+      continue
     }
-    return []
+    if (!GLOB_CHARS.test(entry.body)) {
+      const full = path.resolve(cwd, entry.body)
+      try {
+        const info = await stat(full)
+        if (!info.isFile()) {
+          issues.add({
+            where: 'input "plan"',
+            message: info.isDirectory() ? `"${entry.body}" is a directory; name the YAML files (or a glob such as ${entry.body}/*.yaml)` : `"${entry.body}" is not a regular file`
+          })
+          continue
+        }
+      } catch {
+        issues.add({ where: 'input "plan"', message: `"${entry.body}" does not exist (looked in ${cwd})` })
+        continue
+      }
+      files.push(...(excludes.length === 0 ? [full] : await globFiles([escapeGlob(full), ...excludes])))
+      continue
+    }
+    let matched: string[]
+    try {
+      const never = NEVER.map((name) => `!${absolutePattern(`**/${name}/**`, cwd)}`)
+      matched = await globFiles([absolutePattern(entry.body, cwd), ...excludes, ...never])
+    } catch (error) {
+      issues.add({ where: 'input "plan"', message: `"${entry.body}" is not a valid glob (${(error as Error).message.split('\n')[0]})` })
+      continue
+    }
+    const found = matched.filter((file) => /\.ya?ml$/i.test(file))
+    if (found.length === 0) {
+      const braces = /\{[^{}]*,[^{}]*\}/.test(entry.body) ? '; {a,b} alternatives are not globs here: write one pattern for each' : ''
+      const after = excludes.length > 0 ? ' once the excludes after it apply' : ''
+      issues.add({ where: 'input "plan"', message: `"${entry.body}" matches no .yaml file${after} (looked in ${cwd})${braces}` })
+    }
+    files.push(...found)
   }
-  let matched: string[]
-  try {
-    matched = await globFiles(pattern, cwd)
-  } catch (error) {
-    // A malformed class such as [z-a] makes no regular expression.
-    issues.add({ where: 'input "plan"', message: `"${pattern}" is not a valid glob (${(error as Error).message.split(': ').pop()})` })
-    return []
-  }
-  const found = matched.filter((file) => /\.ya?ml$/i.test(file))
-  if (found.length === 0) issues.add({ where: 'input "plan"', message: `"${pattern}" matches no .yaml file (looked in ${cwd})` })
-  return found
+  return files
 }
 
 function relative(cwd: string, file: string): string {
@@ -236,6 +291,58 @@ function duplicateKeys(doc: Document, counter: LineCounter): Array<{ key: string
   return found
 }
 
+/** A value for the message that says how to quote it: double quotes, or single ones when it holds a `"`. */
+function quoted(value: string): string {
+  return value.includes('"') && !value.includes("'") ? `'${value}'` : JSON.stringify(value)
+}
+
+/** What to tell someone who wrote `count: {{args.count}}`; `key` is absent for a list item. */
+function unquotedPlaceholder(key: string | undefined, value: string): string {
+  const before = key === undefined ? '' : `${key}: `
+  return `${before}${clip(value)} is read by YAML as a mapping; quote it: ${before}${quoted(clip(value))}`
+}
+
+/**
+ * Keys that are mappings or lists. YAML allows them and Kubernetes documents never hold them; they
+ * come from an unquoted `{{args.x}}` at the start of a value, which YAML reads as a flow mapping
+ * whose one key is the mapping `{args.x}`, and which would reach the metric as the text
+ * "{ args.x }" (or as a mapping) instead of the arg's value. Such a value is reported and then read
+ * as the text it was meant to be, so the rest of the document is checked without errors that only
+ * follow from it; `fatal` says whether anything else was found, after which the document is not read.
+ */
+function collectionKeys(doc: Document, counter: LineCounter, text: string): { found: Array<{ line: number; message: string }>; fatal: boolean } {
+  const found: Array<{ line: number; message: string }> = []
+  let fatal = false
+  visit(doc, {
+    Map(_, map, path) {
+      const pair = map.items.find((item) => isCollection(item.key))
+      if (!pair || !map.range) return
+      const source = text.slice(map.range[0], map.range[1]).trim()
+      const parent = path[path.length - 1]
+      const key = isPair(parent) && isScalar(parent.key) ? String(parent.key.value) : undefined
+      if (/^\{\{[^{}]*\}\}$/.test(source)) {
+        found.push({ line: counter.linePos(map.range[0]).line, message: unquotedPlaceholder(key, source) })
+        const meant = new Scalar(source)
+        meant.range = map.range
+        return meant
+      }
+      fatal = true
+      if (isCollection(pair.key) && pair.key.range) {
+        const written = text.slice(pair.key.range[0], pair.key.range[1]).replace(/\s+/g, ' ').trim()
+        found.push({
+          line: counter.linePos(pair.key.range[0]).line,
+          message: `YAML error: the key ${clip(written)} is ${isMap(pair.key) ? 'a mapping' : 'a list'}; the keys of a Kubernetes document are text`
+        })
+      }
+      return visit.SKIP
+    }
+  })
+  return { found, fatal }
+}
+
+/** `key: {{args.x}} …` or `- {{args.x}} …` as written on a line, the value not quoted. */
+const PLACEHOLDER_LINE = /^\s*(?:-\s+)?(?:([^\s#'"{[][^#]*?):\s+)?(\{\{[^{}]*\}\}[^#]*?)\s*(?:#.*)?$/
+
 function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'string') return 'text'
@@ -320,6 +427,16 @@ export function parseDocuments(text: string, file: string, issues: IssueList): S
   list.forEach((doc, index) => {
     const firstLine = doc.range ? counter.linePos(doc.range[0]).line : 1
     if (doc.errors.length > 0) {
+      // `query: {{args.q}} > 1` breaks the YAML: say what went wrong rather than what the parser
+      // then stumbled on; the errors that follow from it would only confuse.
+      const lines = text.split('\n')
+      const placeholders = doc.errors.flatMap((error) => {
+        const line = error.linePos?.[0]?.line ?? counter.linePos(error.pos[0]).line
+        const match = PLACEHOLDER_LINE.exec(lines[line - 1] ?? '')
+        return match ? [{ line, message: unquotedPlaceholder(match[1], match[2]) }] : []
+      })
+      for (const placeholder of placeholders) issues.add({ where: `${file}:${placeholder.line}`, message: placeholder.message })
+      if (placeholders.length > 0) return
       const reported = new Set<string>()
       for (const error of doc.errors) {
         const line = error.linePos?.[0]?.line ?? counter.linePos(error.pos[0]).line
@@ -340,6 +457,9 @@ export function parseDocuments(text: string, file: string, issues: IssueList): S
       issues.add({ where: `${file}:${duplicate.line}`, message: `YAML error: duplicate key "${duplicate.key}" (also at line ${duplicate.first}); the second would silently replace the first` })
     }
     if (duplicates.length > 0) return
+    const keys = collectionKeys(doc, counter, text)
+    for (const key of keys.found) issues.add({ where: `${file}:${key.line}`, message: key.message })
+    if (keys.fatal) return
     let value: unknown
     try {
       value = doc.toJS({ maxAliasCount: PLAN_LIMITS.aliases })
@@ -388,11 +508,9 @@ export async function loadPlanFiles(patterns: string[], cwd: string, issues: Iss
   }
   // Keyed by the real path: a file reached twice (named twice, or through a link) is read once.
   const byRealPath = new Map<string, string>()
-  for (const pattern of patterns) {
-    for (const file of await expand(pattern, cwd, issues)) {
-      const real = await realpath(file).catch(() => file)
-      if (!byRealPath.has(real)) byRealPath.set(real, file)
-    }
+  for (const file of await expandPatterns(patterns, cwd, issues)) {
+    const real = await realpath(file).catch(() => file)
+    if (!byRealPath.has(real)) byRealPath.set(real, file)
   }
   const files = byRealPath.values()
   const docs: SourceDocument[] = []

@@ -5,7 +5,7 @@ import type { IssueList } from '../config-error.js'
 import { parseDuration, formatDuration } from './duration.js'
 import type { SourceDocument, YamlPath } from './load.js'
 import { rolloutSchema, stepSchemas, type RawAnalysisRef, type StepKind } from './schema.js'
-import { fieldPath, reportZodIssues, suggestion, type AnalysisTemplate } from './templates.js'
+import { fieldPath, reportZodIssues, suggestion, withoutRepeats, type AnalysisTemplate } from './templates.js'
 
 export interface AnalysisGate {
   templates: AnalysisTemplate[]
@@ -65,7 +65,8 @@ function findTemplates(ref: RawAnalysisRef, templates: AnalysisTemplate[], doc: 
       message: `no ${kind} "${wanted.templateName}" in the plan (it has: ${available.join(', ') || 'none'}); add its file to the plan input`
     })
   })
-  return found
+  // A template named twice, or also part of a composed one, runs once, as in Argo.
+  return withoutRepeats(found)
 }
 
 function pauseDuration(value: string | number | undefined): number | undefined | null {

@@ -10,7 +10,8 @@ interface Located {
 
 export interface LiteralExpr extends Located {
   readonly kind: 'literal'
-  readonly value: number | string | boolean | null
+  /** A bigint is an integer literal (expr's int), a number a float literal (`0.5`, `1e3`). */
+  readonly value: number | bigint | string | boolean | null
 }
 
 export interface ArrayExpr extends Located {
@@ -76,6 +77,7 @@ export type BinaryOperator =
   | 'startsWith'
   | 'endsWith'
   | 'matches'
+  | '..'
   | '+'
   | '-'
   | '*'

@@ -6,7 +6,7 @@ import { ExprEvalError } from './errors.js'
 import { callFunction, callPredicate, isPredicateFunction, type CallContext } from './functions.js'
 import { applyBinary, applyUnary, needBoolean } from './operators.js'
 import { shorten } from '../../secrets.js'
-import { describeValue, isMap, isNil, noDataIn } from './values.js'
+import { describeValue, isInteger, isMap, isNil, noDataIn, toPlainValue } from './values.js'
 
 export interface EvaluateOptions {
   /** The current time in ms since the epoch, for now(); defaults to Date.now. */
@@ -40,7 +40,10 @@ interface Scope {
 // Thrown by `?.` on nil and caught by the enclosing chain, which then yields nil.
 const NIL_CHAIN = Symbol('nil chain')
 
-/** Evaluates a parsed condition against `env` (normally `{ result }`); throws ExprEvalError. */
+/**
+ * Evaluates a parsed condition against `env` (normally `{ result }`); throws ExprEvalError. Integers
+ * (expr's int64s, bigints inside) come out as JS numbers.
+ */
 export function evaluate(expr: Expr, env: Record<string, unknown>, options: EvaluateOptions = {}): unknown {
   const noData: NoDataLog = {
     count: 0,
@@ -51,7 +54,7 @@ export function evaluate(expr: Expr, env: Record<string, unknown>, options: Eval
   }
   const scope: Scope = { env, now: options.now ?? Date.now, noData, element: null, elementText: '#' }
   try {
-    return evaluateNode(expr, scope)
+    return toPlainValue(evaluateNode(expr, scope))
   } catch (error) {
     if (error instanceof ExprEvalError) throw error
     // Anything else (say, a stack overflow on absurd input) still must not pass the gate.
@@ -244,13 +247,20 @@ function readKey(target: Record<string, unknown>, key: unknown, owner: string, m
   throw new ExprEvalError(shorten(`${owner} has no key ${JSON.stringify(key)} (${known})`, 160))
 }
 
+/** An index or slice bound: an int, or a float holding a whole number; undefined otherwise. */
+function wholeNumber(value: unknown): number | undefined {
+  if (isInteger(value)) return Number(value)
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined
+}
+
 // Negative indexes count from the end, as in expr-lang; out of range is always an error.
 function readPosition(target: readonly unknown[] | string, key: unknown, owner: string): unknown {
   const items = typeof target === 'string' ? [...target] : target
-  if (typeof key !== 'number' || !Number.isInteger(key)) {
+  const index = wholeNumber(key)
+  if (index === undefined) {
     throw new ExprEvalError(`index of ${owner} must be an integer, got ${describeValue(key)}`)
   }
-  const position = key < 0 ? items.length + key : key
+  const position = index < 0 ? items.length + index : index
   if (position < 0 || position >= items.length) {
     const count = `${items.length} ${typeof target === 'string' ? 'character' : 'element'}${items.length === 1 ? '' : 's'}`
     const noData = items.length === 0 ? ' (no data)' : ''
@@ -278,10 +288,11 @@ function readSlice(node: SliceExpr, scope: Scope): unknown {
 function sliceBound(bound: Expr | undefined, scope: Scope, fallback: number, length: number): number {
   if (bound === undefined) return fallback
   const value = evaluateNode(bound, scope)
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
+  const index = wholeNumber(value)
+  if (index === undefined) {
     throw new ExprEvalError(`slice bound ${shorten(bound.text, 80)} must be an integer, got ${describeValue(value)}`)
   }
-  const position = value < 0 ? length + value : value
+  const position = index < 0 ? length + index : index
   return Math.min(Math.max(position, 0), length)
 }
 
@@ -295,6 +306,7 @@ function evaluateCall(node: CallExpr, scope: Scope): unknown {
       return node.args.map((arg) => named(arg, scope))
     },
     now: scope.now,
+    result: scope.env.result,
     onNoData: (read) => scope.noData.report(read)
   }
   if (isPredicateFunction(node.name)) {
@@ -305,7 +317,8 @@ function evaluateCall(node: CallExpr, scope: Scope): unknown {
     return callPredicate(node.name, evaluateNode(list, scope), apply, context)
   }
   // Arguments are evaluated first, so default(result[0], 0) on an empty result is still an
-  // index error, exactly as in expr-lang.
+  // index error, exactly as in expr-lang. A missing key there reads as nil, as in expr-lang (and
+  // is no data), though Argo's default() and isNil() then look at the whole result, not at it.
   const nilAware = node.name === 'default' || node.name === 'isNil'
   const args = node.args.map((arg, index) =>
     nilAware && index === 0 ? evaluateExplained(arg, scope, () => evaluateAllowingMissing(arg, scope), nilOnly) : evaluateNode(arg, scope)

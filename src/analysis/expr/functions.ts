@@ -4,14 +4,19 @@
 import { parseDuration } from '../../plan/duration.js'
 import { ExprEvalError } from './errors.js'
 import {
+  asFloat64,
   describeValue,
   formatLikeGo,
+  inInt64Range,
+  isInteger,
   isMap,
   isNil,
+  isNumber,
   makeDuration,
   makeTime,
-  parseFloatText,
-  parseIntegerText
+  parseGoFloat,
+  parseIntegerText,
+  wrapInt64
 } from './values.js'
 import { shorten } from '../../secrets.js'
 
@@ -21,6 +26,8 @@ export interface CallContext {
   /** Source text of each argument, to say which one was wrong. */
   readonly argTexts: readonly string[]
   readonly now: () => number
+  /** The whole result, which Argo's isNil() and default() look at, whatever their argument. */
+  readonly result: unknown
   /** Told of no data a function reads inside its arguments (an empty list that min/max flatten away). */
   readonly onNoData?: (read: string) => void
 }
@@ -46,9 +53,15 @@ function callText(context: CallContext): string {
   return shorten(`${context.name}(${context.argTexts.join(', ')})`, 80)
 }
 
-function needNumber(value: unknown, context: CallContext, what = 'a number'): number {
-  if (typeof value === 'number') return value
+/** A number of either kind (an int stays an int). */
+function needNumber(value: unknown, context: CallContext, what = 'a number'): number | bigint {
+  if (isNumber(value)) return value
   return fail(context, `needs ${what}, got ${describeValue(value)}`)
+}
+
+/** A number as a float64. */
+function needFloat(value: unknown, context: CallContext, what = 'a number'): number {
+  return asFloat64(needNumber(value, context, what))
 }
 
 function needString(value: unknown, context: CallContext): string {
@@ -72,15 +85,15 @@ function needNumberForTest(value: unknown, context: CallContext): number {
     const example = `${context.name}(${context.argTexts[0]}[0])`
     return fail(context, `needs a number, got ${describeValue(value)}; test one element, e.g. ${example}`)
   }
-  return needNumber(value, context)
+  return needFloat(value, context)
 }
 
 /**
  * min/max/sum/mean/median take an array or several numbers (nested arrays are flattened, as
  * expr-lang). A nested empty list adds nothing to the answer, so it is reported as no data.
  */
-function collectNumbers(args: readonly unknown[], context: CallContext): number[] {
-  const numbers: number[] = []
+function collectNumbers(args: readonly unknown[], context: CallContext): Array<number | bigint> {
+  const numbers: Array<number | bigint> = []
   const visit = (value: unknown, text: string, nested: boolean): void => {
     if (Array.isArray(value)) {
       if (nested && value.length === 0) context.onNoData?.(`${shorten(text, 80)} is empty`)
@@ -94,8 +107,8 @@ function collectNumbers(args: readonly unknown[], context: CallContext): number[
   return numbers
 }
 
-function median(numbers: readonly number[]): number {
-  const sorted = [...numbers].sort((a, b) => a - b)
+function median(values: ReadonlyArray<number | bigint>): number {
+  const sorted = values.map(asFloat64).sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
@@ -105,26 +118,42 @@ function roundHalfAwayFromZero(value: number): number {
   return Math.sign(value) * Math.round(Math.abs(value))
 }
 
-function lengthOf(value: unknown, context: CallContext): number {
-  if (Array.isArray(value)) return value.length
-  if (typeof value === 'string') return [...value].length
-  if (isMap(value)) return Object.keys(value).length
+function lengthOf(value: unknown, context: CallContext): bigint {
+  if (Array.isArray(value)) return BigInt(value.length)
+  if (typeof value === 'string') return BigInt([...value].length)
+  if (isMap(value)) return BigInt(Object.keys(value).length)
   return fail(context, `needs an array, string or map, got ${describeValue(value)}`)
 }
 
-// Like Argo Rollouts' asInt: numbers are truncated, strings must be plain integers ("2.5" is an error).
-function toInteger(value: unknown, context: CallContext): number {
+// Like Argo Rollouts' asInt (an int64): floats are truncated, strings must be plain integers as Go's
+// strconv.ParseInt reads them ("2.5" and "1_000" are errors). NaN, ±Inf and floats beyond int64
+// have no integer (Go's conversion gives an arbitrary one): an error.
+function toInteger(value: unknown, context: CallContext): bigint {
   if (typeof value === 'string') {
     return parseIntegerText(value) ?? fail(context, `cannot parse ${describeValue(value)} as an integer`)
   }
   const number = needNumber(value, context, 'a number or numeric string')
-  if (!Number.isFinite(number)) fail(context, `cannot convert ${describeValue(number)} to an integer`)
-  return Math.trunc(number)
+  if (isInteger(number)) return number
+  const truncated = Number.isFinite(number) ? BigInt(Math.trunc(number)) : undefined
+  if (truncated === undefined || !inInt64Range(truncated)) fail(context, `cannot convert ${describeValue(number)} to an integer`)
+  return truncated
 }
 
+// Like Argo Rollouts' asFloat: numbers become float64s, strings are read by Go's strconv.ParseFloat.
 function toFloat(value: unknown, context: CallContext): number {
-  if (typeof value !== 'string') return needNumber(value, context, 'a number or numeric string')
-  return parseFloatText(value) ?? fail(context, `cannot parse ${describeValue(value)} as a number`)
+  if (typeof value !== 'string') return needFloat(value, context, 'a number or numeric string')
+  return parseGoFloat(value) ?? fail(context, `cannot parse ${describeValue(value)} as a number`)
+}
+
+/** The smallest or largest of the numbers, in its own kind (an int stays an int). */
+function extreme(values: ReadonlyArray<number | bigint>, pick: (a: number, b: number) => boolean): number | bigint {
+  return values.reduce((best, value) => (pick(asFloat64(value), asFloat64(best)) || Number.isNaN(asFloat64(value)) ? value : best))
+}
+
+/** An int when every number is one (wrapping as int64 does), a float otherwise. */
+function total(values: ReadonlyArray<number | bigint>): number | bigint {
+  if (values.every(isInteger)) return values.reduce((sum: bigint, value) => wrapInt64(sum + (value as bigint)), 0n)
+  return values.reduce((sum: number, value) => sum + asFloat64(value), 0)
 }
 
 // Go's strings.Trim with a cutset; strings.TrimSpace without one.
@@ -143,11 +172,12 @@ function one(run: (value: unknown, context: CallContext) => unknown): FunctionSp
   return { minArgs: 1, maxArgs: 1, run: (args, context) => run(args[0], context) }
 }
 
+/** A float function (ceil, floor, round answer floats in expr). */
 function numeric(run: (value: number) => number): FunctionSpec {
-  return one((value, context) => run(needNumber(value, context)))
+  return one((value, context) => run(needFloat(value, context)))
 }
 
-function aggregate(run: (numbers: number[]) => number): FunctionSpec {
+function aggregate(run: (numbers: Array<number | bigint>) => number | bigint): FunctionSpec {
   return { minArgs: 1, maxArgs: Infinity, run: (args, context) => run(collectNumbers(args, context)) }
 }
 
@@ -158,19 +188,26 @@ const FUNCTIONS: Readonly<Record<string, FunctionSpec>> = {
     const number = needNumberForTest(value, context)
     return number === Infinity || number === -Infinity
   }),
-  isNil: one((value) => isNil(value)),
-  default: { minArgs: 2, maxArgs: 2, run: ([value, fallback]) => (isNil(value) ? fallback : value) },
+  // Argo Rollouts' isNil(x) and default(x, d) (utils/evaluate) are bound to the whole result when
+  // the condition is compiled and ignore their first argument: isNil(result.a) asks whether result
+  // is nil, and default(result.v, 0) is the whole result unless result is nil. Conditions here mean
+  // what they mean in Argo, however surprising.
+  isNil: one((_value, context) => isNil(context.result)),
+  default: { minArgs: 2, maxArgs: 2, run: ([, fallback], context) => (isNil(context.result) ? fallback : context.result) },
   // Argo Rollouts' helpers: numbers pass through, numeric strings are parsed, the rest is an error.
   asInt: one(toInteger),
   asFloat: one(toFloat),
-  abs: numeric(Math.abs),
+  abs: one((value, context) => {
+    const number = needNumber(value, context)
+    return isInteger(number) ? wrapInt64(number < 0n ? -number : number) : Math.abs(number)
+  }),
   ceil: numeric(Math.ceil),
   floor: numeric(Math.floor),
   round: numeric(roundHalfAwayFromZero),
-  min: aggregate((numbers) => Math.min(...numbers)),
-  max: aggregate((numbers) => Math.max(...numbers)),
-  sum: aggregate((numbers) => numbers.reduce((total, number) => total + number, 0)),
-  mean: aggregate((numbers) => numbers.reduce((total, number) => total + number, 0) / numbers.length),
+  min: aggregate((numbers) => extreme(numbers, (a, b) => a < b)),
+  max: aggregate((numbers) => extreme(numbers, (a, b) => a > b)),
+  sum: aggregate(total),
+  mean: aggregate((numbers) => asFloat64(total(numbers.map(asFloat64))) / numbers.length),
   median: aggregate(median),
   first: one((value, context) => needArray(value, context)[0] ?? null),
   last: one((value, context) => needArray(value, context).at(-1) ?? null),
@@ -219,9 +256,9 @@ const PREDICATES: Readonly<Record<string, PredicateImplementation>> = {
   },
   filter: (items, apply, context) => items.filter(test(apply, context)),
   map: (items, apply) => items.map((item, index) => apply(item, index)),
-  count: (items, apply, context) => items.filter(test(apply, context)).length,
+  count: (items, apply, context) => BigInt(items.filter(test(apply, context)).length),
   find: (items, apply, context) => items.find(test(apply, context)) ?? null,
-  findIndex: (items, apply, context) => items.findIndex(test(apply, context))
+  findIndex: (items, apply, context) => BigInt(items.findIndex(test(apply, context)))
 }
 
 export interface Arity {

@@ -1,7 +1,9 @@
 // Turns condition text into tokens. Syntax that expr-lang has but this language deliberately lacks
-// (ranges, pipes, `=~`, `;`) becomes an `unsupported` token that the parser reports with its column.
+// (pipes, `;`) or that other languages have (`=~`) becomes an `unsupported` token that the parser
+// reports with its column.
 
 import { ExprSyntaxError } from './errors.js'
+import { inInt64Range } from './values.js'
 
 /** `unsupported` marks syntax we refuse; the parser reports it only when reached, so errors come in source order. */
 export type TokenKind = 'number' | 'string' | 'name' | 'operator' | 'unsupported' | 'end'
@@ -10,8 +12,11 @@ export interface Token {
   readonly kind: TokenKind
   /** The raw source text of the token. */
   readonly text: string
-  /** Decoded value for numbers and strings, the hint for unsupported syntax, the text otherwise. */
-  readonly value: string | number
+  /**
+   * Decoded value for numbers (a bigint for an integer literal, a number for a float literal) and
+   * strings, the hint for unsupported syntax, the text otherwise.
+   */
+  readonly value: string | number | bigint
   /** 0-based offsets into the source. */
   readonly start: number
   readonly end: number
@@ -30,13 +35,12 @@ export const WORD_OPERATORS: ReadonlySet<string> = new Set([
 ])
 
 const SYMBOLS: readonly string[] = [
-  '??', '?.', '**', '==', '!=', '<=', '>=', '&&', '||',
+  '..', '??', '?.', '**', '==', '!=', '<=', '>=', '&&', '||',
   '?', ':', '.', ',', '+', '-', '*', '/', '%', '^', '<', '>', '!', '(', ')', '[', ']', '{', '}', '#'
 ]
 
 /** expr-lang (or other languages) syntax we refuse, with a hint for the log. */
 const UNSUPPORTED_SYMBOLS: Readonly<Record<string, string>> = {
-  '..': 'ranges are not supported',
   '=~': 'use `matches` for regular expressions',
   '!~': 'use `not matches` for regular expressions',
   '::': 'not supported',
@@ -131,6 +135,7 @@ function readNumber(source: string, start: number): Token {
   const text = source.slice(start, end)
   const value = numberValue(text)
   if (value === undefined) throw new ExprSyntaxError(`invalid number "${text}"`, start + 1)
+  if (typeof value === 'object') throw new ExprSyntaxError(value.problem, start + 1)
   return { kind: 'number', text, value, start, end }
 }
 
@@ -155,17 +160,27 @@ function scanDecimal(source: string, start: number): number {
 
 const PREFIX_RADIX: Readonly<Record<string, number>> = { x: 16, o: 8, b: 2 }
 
-// expr-lang drops every underscore before parsing, so `1_000` and `0x_ff` are both fine.
-function numberValue(text: string): number | undefined {
+/**
+ * expr-lang's literals: with a radix prefix, or without `.` and `e`, an int64 (a bigint here);
+ * otherwise a float64. expr-lang drops every underscore first, so `1_000` and `0x_ff` are both fine.
+ * An integer beyond int64 is refused, as expr refuses it.
+ */
+function numberValue(text: string): number | bigint | { problem: string } | undefined {
   const plain = text.replace(/_/g, '')
   const prefixed = /^0([xob])(.*)$/i.exec(plain)
+  let integer: bigint
   if (prefixed) {
     const radix = PREFIX_RADIX[prefixed[1].toLowerCase()] ?? 10
     const digits = prefixed[2]
     const valid = digits !== '' && [...digits].every((digit) => !Number.isNaN(parseInt(digit, radix)))
-    return valid ? parseInt(digits, radix) : undefined
+    if (!valid) return undefined
+    integer = BigInt(`0${prefixed[1].toLowerCase()}${digits}`)
+  } else if (/^\d+$/.test(plain)) {
+    integer = BigInt(plain)
+  } else {
+    return /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(plain) ? Number(plain) : undefined
   }
-  return /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(plain) ? Number(plain) : undefined
+  return inInt64Range(integer) ? integer : { problem: `integer ${text} is out of range (int64: at most 9223372036854775807)` }
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {

@@ -75,6 +75,9 @@ export function comparedOperands(expr: Expr): Expr[] {
 export function comparedLimits(expr: Expr): number[] {
   return comparisons(expr).flatMap((node) => {
     const [value, limit] = node.right.kind === 'literal' ? [node.left, node.right] : [node.right, node.left]
-    return limit.kind === 'literal' && typeof limit.value === 'number' && readsResult(value) ? [limit.value] : []
+    if (limit.kind !== 'literal' || !readsResult(value)) return []
+    // An integer literal (`< 2`) is a bigint in the tree; the report wants a plain number.
+    if (typeof limit.value === 'number') return [limit.value]
+    return typeof limit.value === 'bigint' ? [Number(limit.value)] : []
   })
 }

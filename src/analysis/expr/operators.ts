@@ -6,18 +6,30 @@ import { shorten } from '../../secrets.js'
 import { ExprEvalError } from './errors.js'
 import { compileRegex, RE2_HINT } from './regex.js'
 import {
+  asFloat64,
   describeValue,
   isDuration,
+  isInteger,
   isMap,
+  isNumber,
   isTime,
+  kindOf,
   makeDuration,
   makeTime,
   typeName,
-  valuesEqual
+  valuesEqual,
+  wrapInt64
 } from './values.js'
 
 function where(node: { text: string }): string {
   return `(in ${shorten(node.text, 80)})`
+}
+
+// Argo's default(x, d) and isNil(x) look at the whole result, not at x: when a default() value
+// cannot be used, say why it is not the value of x.
+function defaultHint(node: BinaryExpr): string {
+  const usesDefault = [node.left, node.right].some((side) => side.kind === 'call' && side.name === 'default')
+  return usesDefault ? "; in Argo, default(x, d) gives the whole result unless result is nil, whatever x is: write x ?? d for a value's default" : ''
 }
 
 /** NaN means "no data" from Prometheus; refuse to compare it rather than answer false. */
@@ -31,8 +43,9 @@ function rejectNaN(node: BinaryExpr, left: unknown, right: unknown): void {
 
 /** -1, 0 or 1 for two values of one ordered kind; undefined when they cannot be ordered. */
 function order(left: unknown, right: unknown): number | undefined {
-  const sign = (a: number | string, b: number | string): number => (a < b ? -1 : a > b ? 1 : 0)
-  if (typeof left === 'number' && typeof right === 'number') return sign(left, right)
+  const sign = (a: number | bigint | string, b: number | bigint | string): number => (a < b ? -1 : a > b ? 1 : 0)
+  if (isInteger(left) && isInteger(right)) return sign(left, right)
+  if (isNumber(left) && isNumber(right)) return sign(asFloat64(left), asFloat64(right))
   if (typeof left === 'string' && typeof right === 'string') return sign(left, right)
   if (isTime(left) && isTime(right)) return sign(left.ms, right.ms)
   if (isDuration(left) && isDuration(right)) return sign(left.ms, right.ms)
@@ -43,7 +56,7 @@ function compare(node: BinaryExpr, left: unknown, right: unknown): boolean {
   rejectNaN(node, left, right)
   const sign = order(left, right)
   if (sign === undefined) {
-    throw new ExprEvalError(`cannot compare ${describeValue(left)} with ${describeValue(right)} ${where(node)}`)
+    throw new ExprEvalError(`cannot compare ${describeValue(left)} with ${describeValue(right)} ${where(node)}${defaultHint(node)}`)
   }
   switch (node.operator) {
     case '<':
@@ -90,12 +103,18 @@ function matchesPattern(node: BinaryExpr, text: string, pattern: string): boolea
 
 function arithmeticError(node: BinaryExpr, left: unknown, right: unknown, needs: string): never {
   throw new ExprEvalError(
-    `"${node.operator}" needs ${needs}, got ${describeValue(left)} and ${describeValue(right)} ${where(node)}`
+    `"${node.operator}" needs ${needs}, got ${describeValue(left)} and ${describeValue(right)} ${where(node)}${defaultHint(node)}`
   )
 }
 
+/** expr's numeric rule: int with int stays an int64 (wrapping), anything with a float is a float. */
+function numeric(left: number | bigint, right: number | bigint, ints: (a: bigint, b: bigint) => bigint, floats: (a: number, b: number) => number): number | bigint {
+  if (isInteger(left) && isInteger(right)) return wrapInt64(ints(left, right))
+  return floats(asFloat64(left), asFloat64(right))
+}
+
 function add(node: BinaryExpr, left: unknown, right: unknown): unknown {
-  if (typeof left === 'number' && typeof right === 'number') return left + right
+  if (isNumber(left) && isNumber(right)) return numeric(left, right, (a, b) => a + b, (a, b) => a + b)
   if (typeof left === 'string' && typeof right === 'string') return left + right
   if (isTime(left) && isDuration(right)) return makeTime(left.ms + right.ms)
   if (isDuration(left) && isTime(right)) return makeTime(left.ms + right.ms)
@@ -104,7 +123,7 @@ function add(node: BinaryExpr, left: unknown, right: unknown): unknown {
 }
 
 function subtract(node: BinaryExpr, left: unknown, right: unknown): unknown {
-  if (typeof left === 'number' && typeof right === 'number') return left - right
+  if (isNumber(left) && isNumber(right)) return numeric(left, right, (a, b) => a - b, (a, b) => a - b)
   if (isTime(left) && isDuration(right)) return makeTime(left.ms - right.ms)
   if (isTime(left) && isTime(right)) return makeDuration(left.ms - right.ms)
   if (isDuration(left) && isDuration(right)) return makeDuration(left.ms - right.ms)
@@ -112,31 +131,73 @@ function subtract(node: BinaryExpr, left: unknown, right: unknown): unknown {
 }
 
 function multiply(node: BinaryExpr, left: unknown, right: unknown): unknown {
-  if (typeof left === 'number' && typeof right === 'number') return left * right
-  if (isDuration(left) && typeof right === 'number') return makeDuration(left.ms * right)
-  if (typeof left === 'number' && isDuration(right)) return makeDuration(left * right.ms)
+  if (isNumber(left) && isNumber(right)) return numeric(left, right, (a, b) => a * b, (a, b) => a * b)
+  if (isDuration(left) && isNumber(right)) return makeDuration(left.ms * asFloat64(right))
+  if (isNumber(left) && isDuration(right)) return makeDuration(asFloat64(left) * right.ms)
   return arithmeticError(node, left, right, 'two numbers')
 }
 
-function numbers(node: BinaryExpr, left: unknown, right: unknown): [number, number] {
-  if (typeof left === 'number' && typeof right === 'number') return [left, right]
+/** Both operands as float64s, for the operators that always answer a float (`/`, `**`). */
+function floats(node: BinaryExpr, left: unknown, right: unknown): [number, number] {
+  if (isNumber(left) && isNumber(right)) return [asFloat64(left), asFloat64(right)]
   return arithmeticError(node, left, right, 'two numbers')
 }
 
-// expr-lang's `/` is always float division; unlike expr-lang (which yields +Inf), x/0 is an error.
+// expr-lang's `/` is always float division; unlike expr-lang (which yields +Inf or NaN), x/0 is an
+// error: a rate over zero requests is no data, not a number to compare.
 function divide(node: BinaryExpr, left: unknown, right: unknown): number {
-  const [dividend, divisor] = numbers(node, left, right)
+  const [dividend, divisor] = floats(node, left, right)
   if (divisor === 0) throw new ExprEvalError(`division by zero: ${shorten(node.right.text, 80)} is 0 ${where(node)}`)
   return dividend / divisor
 }
 
-function modulo(node: BinaryExpr, left: unknown, right: unknown): number {
-  const [dividend, divisor] = numbers(node, left, right)
-  if (!Number.isInteger(dividend) || !Number.isInteger(divisor)) {
-    arithmeticError(node, left, right, 'two integers')
+// `%` takes integers only, as in expr: a number from a provider is a float even when it looks
+// whole (Argo's providers hand over float64s), so `result.n % 2` is an error and asInt() is the way.
+function modulo(node: BinaryExpr, left: unknown, right: unknown): bigint {
+  if (!isInteger(left) || !isInteger(right)) {
+    const floatSide = [left, right].some((value) => typeof value === 'number')
+    const hint = floatSide ? '; numbers from metrics are floats even when whole: use asInt(…)' : ''
+    return arithmeticError(node, left, right, `two integers${hint}`)
   }
-  if (divisor === 0) throw new ExprEvalError(`division by zero: ${shorten(node.right.text, 80)} is 0 ${where(node)}`)
-  return dividend % divisor
+  if (right === 0n) throw new ExprEvalError(`division by zero: ${shorten(node.right.text, 80)} is 0 ${where(node)}`)
+  return wrapInt64(left % right)
+}
+
+// expr allocates at most a million elements per evaluation; a range beyond that is an error there too.
+const MAX_RANGE = 1_000_000
+
+/** `from..to`: the integers from `from` to `to`, both included; empty when `to` < `from`. */
+function range(node: BinaryExpr, left: unknown, right: unknown): bigint[] {
+  const bound = (value: unknown): bigint | undefined => {
+    if (isInteger(value)) return value
+    return typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : undefined
+  }
+  const from = bound(left)
+  const to = bound(right)
+  if (from === undefined || to === undefined) return arithmeticError(node, left, right, 'two integers')
+  if (to - from + 1n > BigInt(MAX_RANGE)) {
+    throw new ExprEvalError(`range ${from}..${to} has more than ${MAX_RANGE} numbers ${where(node)}`)
+  }
+  const items: bigint[] = []
+  for (let value = from; value <= to; value++) items.push(value)
+  return items
+}
+
+const article = (word: string): string => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`
+
+/**
+ * `==` and `!=` between two kinds (a number and a string, a boolean and a number) are an error, as
+ * expr's type check makes them wherever the types are known (`true == 1`, a Prometheus sample
+ * against "1"): such a condition can never be true, so it is a mistake to point at, not a quiet false.
+ * nil compares with anything.
+ */
+function equal(node: BinaryExpr, left: unknown, right: unknown): boolean {
+  rejectNaN(node, left, right)
+  const [leftKind, rightKind] = [kindOf(left), kindOf(right)]
+  if (leftKind !== rightKind && leftKind !== 'nil' && rightKind !== 'nil') {
+    throw new ExprEvalError(`cannot compare ${describeValue(left)} with ${describeValue(right)}: ${article(leftKind)} is never equal to ${article(rightKind)} ${where(node)}${defaultHint(node)}`)
+  }
+  return valuesEqual(left, right)
 }
 
 /** Operators whose operands are both evaluated first (not and/or/??). */
@@ -145,8 +206,7 @@ export function applyBinary(node: BinaryExpr, left: unknown, right: unknown): un
   switch (operator) {
     case '==':
     case '!=':
-      rejectNaN(node, left, right)
-      return valuesEqual(left, right) === (operator === '==')
+      return equal(node, left, right) === (operator === '==')
     case '<':
     case '>':
     case '<=':
@@ -180,9 +240,12 @@ export function applyBinary(node: BinaryExpr, left: unknown, right: unknown): un
       return divide(node, left, right)
     case '%':
       return modulo(node, left, right)
+    case '..':
+      return range(node, left, right)
     case '**':
     case '^': {
-      const [base, exponent] = numbers(node, left, right)
+      // Always a float in expr (math.Pow), whatever the operands.
+      const [base, exponent] = floats(node, left, right)
       return Math.pow(base, exponent)
     }
     default:
@@ -205,10 +268,11 @@ export function applyUnary(node: UnaryExpr, value: unknown): unknown {
       return !needBoolean(value, node.operator, node.operand)
     case '-':
       if (typeof value === 'number') return -value
+      if (isInteger(value)) return wrapInt64(-value)
       if (isDuration(value)) return makeDuration(-value.ms)
       break
     case '+':
-      if (typeof value === 'number') return value
+      if (isNumber(value)) return value
       break
   }
   throw new ExprEvalError(`unary ${node.operator} needs a number, got ${describeValue(value)} ${where(node)}`)

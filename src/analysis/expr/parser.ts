@@ -1,7 +1,8 @@
 // Precedence-climbing parser that mirrors expr-lang's (parser/parser.go), so a condition means
 // the same thing here as in Argo Rollouts. Where expr-lang is surprising we still follow it:
 // `??` binds tightest and cannot be mixed with other operators unparenthesised, `not`/`!` bind
-// tighter than comparisons, and `a < b < c` means `a < b && b < c`.
+// tighter than comparisons, `a < b < c` means `a < b && b < c` (for <, >, <= and >= only: `a == 1
+// == true` is `(a == 1) == true`), and `1..3` is a range between comparisons and `+`.
 
 import type { BinaryOperator, Expr, MemberExpr, PredicateExpr, SliceExpr, UnaryOperator } from './ast.js'
 import { ExprSyntaxError } from './errors.js'
@@ -32,6 +33,7 @@ const BINARY_RULES: Readonly<Record<string, BinaryRule>> = {
   startsWith: left(20),
   endsWith: left(20),
   matches: left(20),
+  '..': left(25),
   '+': left(30),
   '-': left(30),
   '*': left(60),
@@ -42,7 +44,8 @@ const BINARY_RULES: Readonly<Record<string, BinaryRule>> = {
   '??': left(500)
 }
 
-const COMPARISON = 20
+/** The operators expr-lang chains (`a < b < c`); `==`, `in`, `matches`… at the same level do not chain. */
+const CHAINED: ReadonlySet<string> = new Set(['<', '>', '<=', '>='])
 
 const UNARY_PRECEDENCE: Readonly<Record<string, number>> = { not: 50, '!': 50, '-': 90, '+': 90 }
 
@@ -146,10 +149,7 @@ class Parser {
           'wrap one side in ( )'
         )
       }
-      node =
-        operator.rule.precedence === COMPARISON
-          ? this.parseComparisons(node, operator)
-          : this.parseBinaryRest(node, operator)
+      node = CHAINED.has(operator.operator) ? this.parseComparisons(node, operator) : this.parseBinaryRest(node, operator)
       previous = operator.operator
     }
     if (minPrecedence === 0) node = this.parseConditional(node)
@@ -196,16 +196,14 @@ class Parser {
     let lhs = leftSide
     let result: Expr | undefined
     for (;;) {
-      const rhs = this.parseExpression(COMPARISON + 1)
+      const rhs = this.parseExpression(operator.rule.precedence + 1)
       const comparison = this.binary(operator, lhs, rhs)
       result = result === undefined ? comparison : this.joinWithAnd(result, comparison, leftSide.column - 1)
       lhs = rhs
       const token = this.current
-      const rule = BINARY_RULES[token.text]
-      const chains = token.kind === 'operator' && Object.hasOwn(BINARY_RULES, token.text) && rule.precedence === COMPARISON
-      if (!chains) return result
+      if (token.kind !== 'operator' || !CHAINED.has(token.text)) return result
       this.advance()
-      operator = { operator: token.text as BinaryOperator, rule, negated: false, start: token.start }
+      operator = { operator: token.text as BinaryOperator, rule: BINARY_RULES[token.text], negated: false, start: token.start }
     }
   }
 

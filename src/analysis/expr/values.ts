@@ -1,6 +1,11 @@
 // Runtime values: plain JS data from metric providers, plus Time and Duration for range queries.
 // Time and Duration are class instances (not bare `{ kind, ms }` literals) so a metric result that
 // happens to contain `{"kind": "time"}` is never mistaken for one.
+//
+// Numbers come in expr's two kinds. A JS number is a float64: every number a provider hands over
+// (JSON and Prometheus samples are floats in Argo too) and float literals such as `0.5` or `1e3`.
+// A bigint is an int64: integer literals, len(), asInt() and integer arithmetic, which wraps on
+// overflow as Go's does. The kind matters where expr makes it matter: `%` takes integers only.
 
 import { shorten } from '../../secrets.js'
 
@@ -44,6 +49,42 @@ export function isTime(value: unknown): value is Time {
 
 export function isDuration(value: unknown): value is Duration {
   return value instanceof DurationValue
+}
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+/** An int64 in expr terms. */
+export function isInteger(value: unknown): value is bigint {
+  return typeof value === 'bigint'
+}
+
+/** Either kind of number. */
+export function isNumber(value: unknown): value is number | bigint {
+  return typeof value === 'number' || typeof value === 'bigint'
+}
+
+/** A number of either kind as a float64, as expr converts an int meeting a float. */
+export function asFloat64(value: number | bigint): number {
+  return typeof value === 'bigint' ? Number(value) : value
+}
+
+/** Integer arithmetic as Go's int64 does it: results wrap around on overflow. */
+export function wrapInt64(value: bigint): bigint {
+  return BigInt.asIntN(64, value)
+}
+
+export function inInt64Range(value: bigint): boolean {
+  return value >= INT64_MIN && value <= INT64_MAX
+}
+
+/** A value for code outside the evaluator: int64s become JS numbers, in lists too. */
+export function toPlainValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'bigint') return Number(value)
+  if (Array.isArray(value) && depth < 64 && value.some((item) => typeof item === 'bigint' || Array.isArray(item))) {
+    return value.map((item) => toPlainValue(item, depth + 1))
+  }
+  return value
 }
 
 /** nil in expr terms: JSON null, or a missing/undefined JS value. */
@@ -92,6 +133,7 @@ export function describeValue(value: unknown): string {
 function describeUntruncated(value: unknown): string {
   if (isNil(value)) return 'nil'
   if (typeof value === 'number') return `number ${formatNumber(value)}`
+  if (typeof value === 'bigint') return `number ${value}`
   if (typeof value === 'string') return `string ${JSON.stringify(shorten(value, 60))}`
   if (typeof value === 'boolean') return `boolean ${value}`
   if (Array.isArray(value)) return value.length === 0 ? 'empty array' : `array of ${value.length}`
@@ -107,6 +149,7 @@ function describeUntruncated(value: unknown): string {
 /** The type word alone, for messages like `&& needs booleans, got number`. */
 export function typeName(value: unknown): string {
   if (isNil(value)) return 'nil'
+  if (typeof value === 'bigint') return 'number'
   if (Array.isArray(value)) return 'array'
   if (isTime(value)) return 'time'
   if (isDuration(value)) return 'duration'
@@ -142,11 +185,25 @@ function tidy(value: number): string {
 }
 
 /**
- * expr-lang equality: same type and same value, deep for arrays and maps; nil equals only nil.
- * Different types are simply unequal. (NaN is rejected before this is reached at the top level.)
+ * The kind a value is compared as: `==` between two kinds (a number and a string, a boolean and a
+ * number) is an error, as expr's type check makes it wherever it knows the types.
+ */
+export function kindOf(value: unknown): string {
+  if (isNil(value)) return 'nil'
+  if (isNumber(value)) return 'number'
+  return typeName(value)
+}
+
+/**
+ * expr-lang equality: same type and same value, deep for arrays and maps; nil equals only nil; an
+ * int equals the float of the same value. Inside lists and maps different types are simply unequal.
+ * (NaN is rejected before this is reached at the top level.)
  */
 export function valuesEqual(left: unknown, right: unknown): boolean {
   if (isNil(left) || isNil(right)) return isNil(left) && isNil(right)
+  if (isNumber(left) && isNumber(right)) {
+    return typeof left === typeof right ? left === right : asFloat64(left) === asFloat64(right)
+  }
   if (Array.isArray(left) && Array.isArray(right)) {
     return left.length === right.length && left.every((item, index) => valuesEqual(item, right[index]))
   }
@@ -166,6 +223,7 @@ function mapsEqual(left: Record<string, unknown>, right: Record<string, unknown>
 export function formatLikeGo(value: unknown): string {
   if (isNil(value)) return '<nil>'
   if (typeof value === 'number') return formatNumber(value)
+  if (typeof value === 'bigint') return String(value)
   if (typeof value === 'string') return value
   if (Array.isArray(value)) return `[${value.map(formatLikeGo).join(' ')}]`
   if (isTime(value)) return formatTime(value)
@@ -190,7 +248,45 @@ export function parseFloatText(text: string): number | undefined {
   return undefined
 }
 
-/** Go's strconv.ParseInt(text, 10, 64): an optional sign and digits only. */
-export function parseIntegerText(text: string): number | undefined {
-  return /^[+-]?\d+$/.test(text) ? Number(text) : undefined
+/** Go's strconv.ParseInt(text, 10, 64): an optional sign and digits only, within int64. */
+export function parseIntegerText(text: string): bigint | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined
+  const value = BigInt(text)
+  return inInt64Range(value) ? value : undefined
+}
+
+const GO_DECIMAL = /^[+-]?(?:[\d_]+\.?[\d_]*|\.[\d_]+)(?:[eE][+-]?[\d_]+)?$/
+const GO_HEX = /^([+-]?)0[xX]((?:[\da-fA-F_]+\.?[\da-fA-F_]*|\.[\da-fA-F_]+))[pP]([+-]?[\d_]+)$/
+
+/**
+ * Go's strconv.ParseFloat(text, 64), which Argo's asFloat() calls: decimal and hexadecimal
+ * (`0x1p-2`) floats, `_` between digits (`1_000.5`), Inf, Infinity and NaN in any case. A finite
+ * text beyond float64 is out of range: undefined, as Go answers it with an error.
+ */
+export function parseGoFloat(text: string): number | undefined {
+  if (INFINITY_TEXT.test(text)) return text.startsWith('-') ? -Infinity : Infinity
+  if (/^nan$/i.test(text)) return NaN
+  let value: number | undefined
+  const hex = GO_HEX.exec(text)
+  if (hex) {
+    if (!underscoresBetweenDigits(text, true)) return undefined
+    const [whole, fraction = ''] = hex[2].replace(/_/g, '').split('.')
+    const mantissa = parseInt(`${whole}${fraction}` || '0', 16)
+    value = mantissa * 2 ** (Number(hex[3].replace(/_/g, '')) - 4 * fraction.length)
+    if (hex[1] === '-') value = -value
+  } else if (GO_DECIMAL.test(text) && /\d/.test(text) && underscoresBetweenDigits(text, false)) {
+    value = Number(text.replace(/_/g, ''))
+  }
+  return value !== undefined && Number.isFinite(value) ? value : undefined
+}
+
+// Go allows `_` only between two digits (a base prefix counts as a digit): `1_000`, not `1__0`, `_1`, `1_.5`.
+function underscoresBetweenDigits(text: string, hex: boolean): boolean {
+  const digit = hex ? /[\da-fA-F]/ : /\d/
+  const body = text.replace(/^[+-]/, '').replace(/^0[xX]/, hex ? '0' : '$&')
+  for (let i = 0; i < body.length; i++) {
+    if (body[i] !== '_') continue
+    if (i === 0 || !digit.test(body[i - 1]) || i + 1 >= body.length || !digit.test(body[i + 1])) return false
+  }
+  return true
 }
