@@ -99,8 +99,8 @@ var clock = __webpack_require__(9373);
 var post_state = __webpack_require__(8653);
 // EXTERNAL MODULE: ./src/plan/duration.ts
 var duration = __webpack_require__(2983);
-// EXTERNAL MODULE: ./src/plan/load.ts + 1 modules
-var load = __webpack_require__(7340);
+// EXTERNAL MODULE: ./src/plan/load.ts + 19 modules
+var load = __webpack_require__(1520);
 // EXTERNAL MODULE: ./src/plan/schema.ts + 1 modules
 var plan_schema = __webpack_require__(8971);
 // EXTERNAL MODULE: ./src/plan/templates.ts
@@ -142,7 +142,8 @@ function findTemplates(ref, templates, doc, path, subject, issues) {
             message: `no ${kind} "${wanted.templateName}" in the plan (it has: ${available.join(', ') || 'none'}); add its file to the plan input`
         });
     });
-    return found;
+    // A template named twice, or also part of a composed one, runs once, as in Argo.
+    return (0,plan_templates/* withoutRepeats */.jP)(found);
 }
 function pauseDuration(value) {
     if (value === undefined)

@@ -27,7 +27,7 @@ const MAP_FORMS: Form[] = [
   { name: 'success only', success: 'result.errorRate < 2' },
   { name: 'failure only', failure: 'result.errorRate >= 2' },
   { name: 'both', success: 'result.errorRate < 1', failure: 'result.errorRate >= 2' },
-  { name: 'lenient', success: 'default(result.errorRate, 0) < 2' },
+  { name: 'lenient', success: '(result.errorRate ?? 0) < 2' },
   { name: 'nil idiom', success: 'result.errorRate == nil || result.errorRate < 2' },
   { name: 'thresholdRange', thresholdRange: { max: 2 } }
 ]

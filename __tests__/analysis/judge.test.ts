@@ -69,16 +69,22 @@ describe('the value a measurement shows', () => {
 
 describe('defaults never pass a measurement (the seed bug, written as a condition)', () => {
   it('makes a pass that relied on default() or ?? Inconclusive, naming what was missing', () => {
-    const lenient = metric({ success: 'default(result.errorRate, 0) < 2' })
+    const lenient = metric({ success: '(result.errorRate ?? 0) < 2' })
     const judged = judgeMeasurement(lenient, {})
     expect(judged.phase).toBe('Inconclusive')
-    expect(judged.message).toMatch(/^no data: result is an empty map, result\.errorRate is missing\. The condition would pass \(0: successCondition default\(result\.errorRate, 0\) < 2 is true\)/)
+    expect(judged.message).toMatch(/^no data: result is an empty map, result\.errorRate is missing\. The condition would pass \(0: successCondition \(result\.errorRate \?\? 0\) < 2 is true\)/)
     expect(judgeMeasurement(metric({ success: '(result.errorRate ?? 0) < 2' }), { errorRate: null }).phase).toBe('Inconclusive')
-    expect(judgeMeasurement(metric({ success: 'isNil(result.errorRate) || result.errorRate < 2' }), {}).phase).toBe('Inconclusive')
+    expect(judgeMeasurement(metric({ success: 'result.errorRate == nil || result.errorRate < 2' }), {}).phase).toBe('Inconclusive')
+    expect(judgeMeasurement(metric({ success: 'default(result, 0) < 2' }), null).phase).toBe('Inconclusive')
   })
 
   it('leaves real values alone, and a default that fails still fails', () => {
-    expect(judgeMeasurement(metric({ success: 'default(result.errorRate, 0) < 2' }), { errorRate: 1 }).phase).toBe('Successful')
-    expect(judgeMeasurement(metric({ success: 'default(result.errorRate, 5) < 2' }), {}).phase).toBe('Failed')
+    expect(judgeMeasurement(metric({ success: '(result.errorRate ?? 0) < 2' }), { errorRate: 1 }).phase).toBe('Successful')
+    expect(judgeMeasurement(metric({ success: '(result.errorRate ?? 5) < 2' }), {}).phase).toBe('Failed')
+  })
+
+  it("reads Argo's default(x, d) and isNil(x) as Argo does: they look at the whole result", () => {
+    expect(judgeMeasurement(metric({ success: 'default(result.errorRate, 0) < 2' }), { errorRate: 1 })).toMatchObject({ phase: 'Error', message: expect.stringContaining('cannot compare map with keys errorRate with number 2') })
+    expect(judgeMeasurement(metric({ success: 'isNil(result.errorRate) || result.errorRate < 2' }), { errorRate: null }).phase).toBe('Error')
   })
 })

@@ -88,7 +88,7 @@ describe('a run where nothing decides is not Successful', () => {
 
   it('ends an analysis whose only metric never passed Inconclusive, not Successful', async () => {
     const outcome = await runAnalysis({
-      metrics: [metric({ count: 2, intervalMs: 1000, failureLimit: 1, inconclusiveLimit: 1, success: 'default(result.errorRate, 0) < 2' })],
+      metrics: [metric({ count: 2, intervalMs: 1000, failureLimit: 1, inconclusiveLimit: 1, success: '(result.errorRate ?? 0) < 2' })],
       providerFor: () => scripted([{ errorRate: 5 }, {}]),
       clock: new VirtualClock(),
       log: memoryLogger()

@@ -32,18 +32,21 @@ function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: n
 export async function analyze(context: CommandContext): Promise<GateResult> {
   const { inputs, clock, log, secrets } = context
   const startedAt = clock.now()
-  const issues = new IssueList()
-  const docs = await loadPlanFiles(inputs.plan, context.cwd, issues)
-  const templateDocs = docs.filter((doc) => TEMPLATE_KINDS.has(doc.kind)).length
-  const planTemplates = readTemplates(docs, issues)
-  const templates = selectTemplates(planTemplates, inputs.templates, templateDocs, issues)
-  // A template that could not be read declares no args: checking against the others would only add noise.
-  if (planTemplates.length === templateDocs) checkArgsInput(inputs.args, planTemplates, issues)
-  const metrics = instantiateMetrics(templates, { mode: 'analyze', prometheusUrl: inputs.prometheusUrl, secrets, input: inputs.args }, issues)
-  checkFinite(metrics, 'analyze', issues)
-  checkTimeBudget(metrics, templates, inputs.timeoutMs, issues)
-  checkCredentials(metrics, context, issues)
-  issues.throwIfAny()
+  const { templates, metrics } = await log.group('Loading the plan', async () => {
+    const issues = new IssueList()
+    const docs = await loadPlanFiles(inputs.plan, context.cwd, issues)
+    const templateDocs = docs.filter((doc) => TEMPLATE_KINDS.has(doc.kind)).length
+    const planTemplates = readTemplates(docs, issues)
+    const templates = selectTemplates(planTemplates, inputs.templates, templateDocs, issues)
+    // A template that could not be read declares no args: checking against the others would only add noise.
+    if (planTemplates.length === templateDocs) checkArgsInput(inputs.args, planTemplates, issues)
+    const metrics = instantiateMetrics(templates, { mode: 'analyze', prometheusUrl: inputs.prometheusUrl, secrets, input: inputs.args }, issues)
+    checkFinite(metrics, 'analyze', issues)
+    checkTimeBudget(metrics, templates, inputs.timeoutMs, issues)
+    checkCredentials(metrics, context, issues)
+    issues.throwIfAny()
+    return { templates, metrics }
+  })
 
   log.info(
     `Analyzing ${metrics.length} metric${metrics.length === 1 ? '' : 's'} from ${templates.map((t) => t.name).join(', ')} (timeout ${formatDuration(inputs.timeoutMs)}); nothing in the cluster is touched`
@@ -80,7 +83,7 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
     configErrors: [],
     notes: planned
   })
-  const outcome = await running
+  const outcome = await log.group(`Analysis of ${templates.map((t) => t.name).join(', ')}`, () => running)
   const reasons = context.signal.aborted ? ['the workflow was cancelled before the analysis finished', ...outcome.reasons] : outcome.reasons
   return {
     command: 'analyze',
