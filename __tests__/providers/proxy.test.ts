@@ -217,6 +217,13 @@ describe('a proxy that refuses is an Error, never a pass', () => {
     expect(leaks(JSON.stringify(result.outcome) + result.log.join('\n'), [wrong])).toEqual([])
   })
 
+  it('a SOCKS proxy, which axios cannot speak, is a permanent Error naming the variable', async () => {
+    useEnvironment({ ALL_PROXY: 'socks5://gate:secret-pw@127.0.0.1:1080' })
+    const result = await webQuery(`${seed.url}${seedPath}`)
+    expect(result).toMatchObject({ phase: 'Error', permanent: true })
+    expect(result.message).toMatch(/: ALL_PROXY names a socks5 proxy \(socks5:\/\/127\.0\.0\.1:1080\): only http and https proxies are supported$/)
+  })
+
   it.each([
     ['NerdGraph at its real address', 'HTTPS_PROXY', () => newRelic('https://api.newrelic.com/graphql'), 'newRelic'],
     ['Prometheus', 'HTTP_PROXY', () => promQuery(named(prometheus.url, 'prometheus.proxied.test')), 'prometheus'],

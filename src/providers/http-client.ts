@@ -136,10 +136,10 @@ function proxyFor(target: URL): Proxy | undefined {
   try {
     url = new URL(raw.includes('://') ? raw : `http://${raw}`)
   } catch {
-    throw new MeasurementError(`${variable} is not a proxy URL: ${displayUrl(raw)}`, { permanent: true })
+    throw new Error(`${variable} is not a proxy URL: ${displayUrl(raw)}`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new MeasurementError(`${variable} names a ${url.protocol.slice(0, -1)} proxy (${displayUrl(raw)}): only http and https proxies are supported`, { permanent: true })
+    throw new Error(`${variable} names a ${url.protocol.slice(0, -1)} proxy (${displayUrl(raw)}): only http and https proxies are supported`)
   }
   return { url, variable }
 }
@@ -292,13 +292,20 @@ export class HttpClient {
       headers.authorization = `Basic ${Buffer.from(`${auth.basicAuth.username}:${auth.basicAuth.password}`).toString('base64')}`
     }
     if (auth?.oauth2) headers.authorization = `Bearer ${await this.tokens.token(auth.oauth2, exchange, request.insecure)}`
-    const proxy = proxyFor(target)
+    let proxy: Proxy | undefined
+    try {
+      proxy = proxyFor(target)
+    } catch (error) {
+      throw new MeasurementError(`${prefix}${(error as Error).message}`, { permanent: true })
+    }
     if (proxy && !this.knownProxies.has(proxy.url.href)) {
       // A proxy's user and password are secrets wherever a server echoes them.
       this.knownProxies.add(proxy.url.href)
       this.secrets?.addUrlSecrets(proxy.url.href)
     }
-    const client = await load()
+    const client = await load().catch((error: unknown) => {
+      throw new MeasurementError(`${prefix}the HTTP client could not be loaded: ${excerpt(String((error as Error)?.message ?? error), 200)}`)
+    })
     if (exchange.signal.aborted) throw exchange.signal.reason
     let response: AxiosResponse<Buffer>
     try {
