@@ -217,6 +217,13 @@ describe('a proxy that refuses is an Error, never a pass', () => {
     expect(leaks(JSON.stringify(result.outcome) + result.log.join('\n'), [wrong])).toEqual([])
   })
 
+  it('a proxy whose name does not resolve is an Error naming it (the target\'s name is the proxy\'s to resolve)', async () => {
+    useEnvironment({ HTTPS_PROXY: 'proxy.corp.test:3128' })
+    const result = await webQuery(`https://metrics.proxied.test:${tls.port}/`, true)
+    expect(result.phase).toBe('Error')
+    expect(result.message).toMatch(/: (the proxy http:\/\/proxy\.corp\.test:3128 \(from HTTPS_PROXY\): host not found \(proxy\.corp\.test\)|no answer within 2s)$/)
+  })
+
   it('a SOCKS proxy, which axios cannot speak, is a permanent Error naming the variable', async () => {
     useEnvironment({ ALL_PROXY: 'socks5://gate:secret-pw@127.0.0.1:1080' })
     const result = await webQuery(`${seed.url}${seedPath}`)
