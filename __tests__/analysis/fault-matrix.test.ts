@@ -75,6 +75,13 @@ const text = (status: number, body: string, contentType = 'text/html'): FaultAns
 const deepList = (levels: number, inner = '0.4'): string => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`
 const deepObject = (levels: number, inner: string): string => `${'{"level":'.repeat(levels)}${inner}${'}'.repeat(levels)}`
 const HUGE: FaultAnswer = { kind: 'huge', bytes: 50 * 1024 * 1024, head: '{"errorRate":0.4,"pad":"' }
+/**
+ * A healthy answer (`healthy` is its JSON object without the closing brace) padded to 50 MB: sent
+ * without Content-Length, so its size shows only while it is read, or as about 50 kB of gzip. Read
+ * whole, it would pass: only the size cap makes it an Error.
+ */
+const hugeChunked = (healthy: string): FaultAnswer => ({ kind: 'huge', bytes: 50 * 1024 * 1024, head: `${healthy},"pad":"`, tail: '"}', chunked: true })
+const hugeGzip = (healthy: string): FaultAnswer => ({ kind: 'compressed', bytes: 50 * 1024 * 1024, head: `${healthy},"pad":"`, tail: '"}' })
 
 /** A NerdGraph answer whose results are `rows` (JSON text, so it can hold what JSON.stringify cannot write). */
 const nrRows = (rows: string): FaultAnswer => json(200, `{"data":{"actor":{"account":{"nrql":{"results":${rows}}}}}}`)
@@ -82,6 +89,7 @@ const nrRows = (rows: string): FaultAnswer => json(200, `{"data":{"actor":{"acco
 const promSample = (value: string): FaultAnswer => json(200, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"app":"vote"},"value":${value}}]}}`)
 const promData = (data: string, extra = ''): FaultAnswer => json(200, `{"status":"success","data":${data}${extra}}`)
 const HEALTHY_VECTOR = '{"resultType":"vector","result":[{"metric":{},"value":[1700000000.1,"0.001"]}]}'
+const HEALTHY_ROWS = '{"data":{"actor":{"account":{"nrql":{"results":[{"errorRate":0.4}]}}}}'
 
 function newRelicAnswer(name: string, answer: FaultAnswer): Shape {
   return {
@@ -222,6 +230,8 @@ const SHAPES: Shape[] = [
   newRelicAnswer('hang (timeout)', { kind: 'hang' }),
   newRelicAnswer('stalled body', { kind: 'stall', body: '{"data":{"actor":{"account":{"nrql":{"results":[{"errorRate":0.4}' }),
   newRelicAnswer('50 MB body', HUGE),
+  newRelicAnswer('a healthy answer padded to 50 MB, chunked', hugeChunked(HEALTHY_ROWS)),
+  newRelicAnswer('a healthy answer padded to 50 MB, in 50 kB of gzip', hugeGzip(HEALTHY_ROWS)),
 
   // ---- web (the seed endpoint shape) ----
   webAnswer('HTTP 404 (the seed bug)', json(404, '{"error":"not found"}')),
@@ -274,6 +284,8 @@ const SHAPES: Shape[] = [
   webAnswer('hang (timeout)', { kind: 'hang' }),
   webAnswer('stalled body', { kind: 'stall', body: '{"errorRate":0.4' }),
   webAnswer('50 MB body', HUGE),
+  webAnswer('a healthy answer padded to 50 MB, chunked', hugeChunked('{"errorRate":0.4')),
+  webAnswer('a healthy answer padded to 50 MB, in 50 kB of gzip', hugeGzip('{"errorRate":0.4')),
 
   // ---- Prometheus ----
   prometheusReal('an empty vector (no series)', 'canary_error_ratio{app="absent"}'),
@@ -355,7 +367,9 @@ const SHAPES: Shape[] = [
   prometheusAnswer('connection reset', { kind: 'reset' }),
   prometheusAnswer('hang (timeout)', { kind: 'hang' }),
   prometheusAnswer('stalled body', { kind: 'stall', body: '{"status":"success","data":' }),
-  prometheusAnswer('50 MB body', HUGE)
+  prometheusAnswer('50 MB body', HUGE),
+  prometheusAnswer('a healthy answer padded to 50 MB, chunked', hugeChunked(`{"status":"success","data":${HEALTHY_VECTOR}`)),
+  prometheusAnswer('a healthy answer padded to 50 MB, in 50 kB of gzip', hugeGzip(`{"status":"success","data":${HEALTHY_VECTOR}`))
 ]
 
 interface Run {

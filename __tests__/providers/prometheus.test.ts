@@ -171,6 +171,19 @@ describe('prometheus answers the real server would never pass', () => {
     expect(result.log).toContain('error-ratio: prometheus infos: PromQL info: metric might not be a counter second line')
   })
 
+  it('falls back to GET when something in front refuses POST (405), as Prometheus\' own client does', async () => {
+    server.setAnswers([
+      { kind: 'answer', status: 405, body: 'Method Not Allowed', contentType: 'text/plain' },
+      { kind: 'answer', status: 200, body: VECTOR('"0.002"') }
+    ])
+    server.requests.length = 0
+    expect(await at()).toMatchObject({ phase: 'Successful', value: [0.002] })
+    expect(server.requests.map((r) => [r.method, r.url.split('?')[0], new URLSearchParams(r.url.split('?')[1] ?? r.body).get('query')])).toEqual([
+      ['POST', '/api/v1/query', 'canary_error_ratio'],
+      ['GET', '/api/v1/query', 'canary_error_ratio']
+    ])
+  })
+
   it('makes a range query answered with a vector an Error', async () => {
     answer(VECTOR('"0.001"'))
     const result = await at({ success: 'all(result, {# < 0.01})' }, { rangeQuery: { start: 'now() - duration("5m")', end: 'now()', step: '1m' } })

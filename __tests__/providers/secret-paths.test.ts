@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { MetricSpec } from '../../src/analysis/types.js'
 import { systemClock } from '../../src/clock.js'
+import { memoryLogger } from '../../src/log.js'
+import { HttpClient } from '../../src/providers/http-client.js'
 import { TokenCache } from '../../src/providers/oauth2.js'
 import { Secrets } from '../../src/secrets.js'
 import { leaks } from '../secrets/leaks.js'
@@ -107,7 +109,9 @@ describe('secrets never leak through a provider', () => {
     const secrets = new Secrets()
     server.setAnswer({ kind: 'answer', status: 200, body: `{"access_token":"${TOKEN}-access","expires_in":60}` })
     const tokens = new TokenCache(systemClock, secrets)
-    await tokens.token({ tokenUrl: `${server.url}/token?tenant=t1&client_assertion_sig=${TOKEN}`, clientId: 'gate', clientSecret: PASSWORD }, AbortSignal.timeout(2000))
+    const context = { clock: systemClock, log: memoryLogger(), signal: new AbortController().signal }
+    const config = { tokenUrl: `${server.url}/token?tenant=t1&client_assertion_sig=${TOKEN}`, clientId: 'gate', clientSecret: PASSWORD }
+    await new HttpClient(systemClock, secrets).measure(web(server.url), context, 'web', 2000, (exchange) => tokens.token(config, exchange))
     const text = secrets.redact(`${TOKEN} ${encodeURIComponent(PASSWORD)} Bearer ${TOKEN}-access`)
     expect(leaks(text, [TOKEN, PASSWORD, `${TOKEN}-access`])).toEqual([])
   })

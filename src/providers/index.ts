@@ -2,8 +2,8 @@
 import type { Clock } from '../clock.js'
 import type { MetricSpec } from '../analysis/types.js'
 import { useForDisplay, type Secrets } from '../secrets.js'
+import { HttpClient, preloadHttpClient } from './http-client.js'
 import { NewRelicProvider, type NewRelicSettings } from './newrelic.js'
-import { TokenCache } from './oauth2.js'
 import { PrometheusProvider } from './prometheus.js'
 import { MeasurementError, type Provider } from './provider.js'
 import { WebProvider } from './web.js'
@@ -28,17 +28,19 @@ const unavailable = (kind: string): Provider => ({
 export function createProviders(settings: ProviderSettings): (metric: MetricSpec) => Provider {
   // Answer excerpts are cut with shorten(), which must know this run's secrets to redact before it cuts.
   useForDisplay(settings.secrets)
-  const tokens = new TokenCache(settings.clock, settings.secrets)
+  // The HTTP client loads while the plan's first step gets ready.
+  preloadHttpClient()
+  const http = new HttpClient(settings.clock, settings.secrets)
   const providers: Record<MetricSpec['provider']['kind'], Provider> = {
     prometheus: new PrometheusProvider({
       defaultUrl: settings.prometheusUrl,
       defaultHeaders: settings.prometheusHeaders,
-      tokens,
+      http,
       wallNow: settings.wallNow ?? Date.now,
       secrets: settings.secrets
     }),
-    newRelic: new NewRelicProvider(settings.newRelic),
-    web: new WebProvider(tokens, settings.secrets),
+    newRelic: new NewRelicProvider(settings.newRelic, http),
+    web: new WebProvider(http, settings.secrets),
     job: settings.job ?? unavailable('job')
   }
   return (metric) => providers[metric.provider.kind]

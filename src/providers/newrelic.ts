@@ -3,8 +3,8 @@
 // an Error measurement with the reason — never as a number.
 import type { MetricSpec } from '../analysis/types.js'
 import { excerpt, isObject, readJson, showValue, typeOf } from './answers.js'
-import { httpRequest, retryAfterMs, type HttpResponse } from './http.js'
-import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
+import type { BackendAnswer, HttpClient } from './http-client.js'
+import { MeasurementError, type MeasureContext, type Provider } from './provider.js'
 
 export const NERDGRAPH_URLS = {
   us: 'https://api.newrelic.com/graphql',
@@ -58,28 +58,26 @@ function graphQLFailure(errors: GraphQLError[], partial: boolean): MeasurementEr
   return new MeasurementError(message, { retryable, permanent })
 }
 
-function httpFailure(response: HttpResponse): MeasurementError {
-  if (response.status === 401 || response.status === 403) {
-    const answer = readJson(response.body)
+/**
+ * NerdGraph's own reading of a refused key and of its rate limit; other statuses are read the common
+ * way (HTTP status and an excerpt of the body).
+ */
+function explainStatus(answer: BackendAnswer): MeasurementError | undefined {
+  if (answer.status === 401 || answer.status === 403) {
+    const parsed = readJson(answer.body)
     let detail = ''
     try {
-      const errors = answer.kind === 'json' ? errorsOf(answer.value) : []
+      const errors = parsed.kind === 'json' ? errorsOf(parsed.value) : []
       detail = errors.length ? `: ${excerpt(errors.map((e) => text(e.message)).join('; '), 200)}` : ''
     } catch {
       // a malformed error body still means the key was refused
     }
-    return new MeasurementError(`newRelic: HTTP ${response.status}${detail} (check newrelic-api-key: a User key, NRAK-…)`, { permanent: true })
+    return new MeasurementError(`newRelic: HTTP ${answer.status}${detail} (check newrelic-api-key: a User key, NRAK-…)`, { permanent: true })
   }
-  if (response.status === 429) {
-    return new MeasurementError('newRelic: HTTP 429 rate limited (more than 25 concurrent NerdGraph requests)', {
-      retryable: true,
-      retryAfterMs: retryAfterMs(response.headers, Date.now())
-    })
+  if (answer.status === 429) {
+    return new MeasurementError('newRelic: HTTP 429 rate limited (more than 25 concurrent NerdGraph requests)', { retryable: true })
   }
-  return new MeasurementError(`newRelic: HTTP ${response.status}: ${excerpt(response.body)}`, {
-    retryable: retryableStatus(response.status),
-    retryAfterMs: retryAfterMs(response.headers, Date.now())
-  })
+  return undefined
 }
 
 /** data.actor.account.nrql.results, when the answer got that far. */
@@ -120,7 +118,10 @@ export function resultFromAnswer(body: unknown, accountId: number): unknown {
 }
 
 export class NewRelicProvider implements Provider {
-  constructor(private readonly settings: NewRelicSettings) {}
+  constructor(
+    private readonly settings: NewRelicSettings,
+    private readonly http: HttpClient
+  ) {}
 
   async measure(metric: MetricSpec, context: MeasureContext): Promise<unknown> {
     if (metric.provider.kind !== 'newRelic') throw new Error('not a newRelic metric')
@@ -128,23 +129,19 @@ export class NewRelicProvider implements Provider {
     if (!apiKey) throw new MeasurementError('newRelic: no newrelic-api-key given', { permanent: true })
     if (accountId === undefined) throw new MeasurementError('newRelic: no newrelic-account-id given', { permanent: true })
     const timeoutSeconds = Number(metric.provider.config.timeout ?? 5)
-    const body = JSON.stringify({
-      query: NRQL_QUERY,
-      variables: { accountId, nrql: metric.provider.config.query, timeout: timeoutSeconds }
-    })
-    return measureWithRetries(metric, context, 'newRelic', timeoutSeconds * 1000, async (signal) => {
-      const response = await httpRequest({
+    const variables = { accountId, nrql: metric.provider.config.query, timeout: timeoutSeconds }
+    return this.http.measure(metric, context, 'newRelic', timeoutSeconds * 1000, async (exchange) => {
+      const answer = await exchange.send({
         method: 'POST',
         url: graphqlUrl,
-        headers: { 'api-key': apiKey, 'content-type': 'application/json', accept: 'application/json' },
-        body,
-        signal
+        headers: [{ key: 'api-key', value: apiKey }],
+        body: { json: { query: NRQL_QUERY, variables } },
+        explain: explainStatus
       })
-      if (response.status !== 200) throw httpFailure(response)
-      const answer = readJson(response.body)
-      if (answer.kind === 'not-json') throw new MeasurementError(`newRelic: the answer is not JSON: ${excerpt(response.body)}`)
-      if (answer.kind === 'rejected') throw new MeasurementError(`newRelic: ${answer.problem}: ${excerpt(response.body, 80)}`)
-      return resultFromAnswer(answer.value, accountId)
+      const parsed = readJson(answer.body)
+      if (parsed.kind === 'not-json') throw new MeasurementError(`newRelic: the answer is not JSON: ${excerpt(answer.body)}`)
+      if (parsed.kind === 'rejected') throw new MeasurementError(`newRelic: ${parsed.problem}: ${excerpt(answer.body, 80)}`)
+      return resultFromAnswer(parsed.value, accountId)
     })
   }
 }

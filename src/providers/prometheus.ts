@@ -7,16 +7,15 @@ import { parseDuration } from '../plan/duration.js'
 import type { PrometheusConfig } from '../plan/schema.js'
 import { displayUrl, type Secrets } from '../secrets.js'
 import { excerpt, isObject, readJson, showValue, typeOf } from './answers.js'
-import { httpRequest, retryAfterMs, type HttpResponse } from './http.js'
-import type { TokenCache } from './oauth2.js'
-import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
+import { HttpStatusError, type BackendAnswer, type BackendRequest, type HttpClient } from './http-client.js'
+import { MeasurementError, type MeasureContext, type Provider } from './provider.js'
 
 export interface PrometheusSettings {
   /** The prometheus-url input. */
   defaultUrl?: string
   /** The prometheus-headers input: sent only to the prometheus-url origin. */
   defaultHeaders: Array<{ key: string; value: string }>
-  tokens: TokenCache
+  http: HttpClient
   /** Wall time for range queries (Prometheus holds real timestamps whatever the run's clock). */
   wallNow: () => number
   /** Where the basic-auth credentials and the address's ?token= values are registered. */
@@ -118,35 +117,31 @@ export function resultFromAnswer(value: unknown, endpoint: 'query' | 'query_rang
   return resultFromData(body.data, endpoint)
 }
 
-function errorFromAnswer(response: HttpResponse, url: string): MeasurementError {
-  const parsed = readJson(response.body)
+/**
+ * Prometheus' own error answer (`{"status":"error","errorType":…,"error":…}`, whatever the HTTP
+ * status), and what a 401, 403 or 404 means in front of a Prometheus API; undefined for anything the
+ * common reading says as well.
+ */
+function explainError(answer: BackendAnswer, url: string): MeasurementError | undefined {
+  const parsed = readJson(answer.body)
   const body = parsed.kind === 'json' && isObject(parsed.value) ? parsed.value : undefined
-  const retryAfter = retryAfterMs(response.headers, Date.now())
   if (body && body.status === 'error') {
     const errorType = typeof body.errorType === 'string' ? body.errorType : 'error'
     // errorType and error are the server's text: shown as single-line excerpts.
-    const message = `prometheus ${excerpt(errorType, 40)} (HTTP ${response.status}): ${excerpt(typeof body.error === 'string' ? body.error : showValue(body.error), 300)}`
+    const message = `prometheus ${excerpt(errorType, 40)} (HTTP ${answer.status}): ${excerpt(typeof body.error === 'string' ? body.error : showValue(body.error), 300)}`
     // bad_data is an invalid query or parameter: it will never succeed as written.
     return new MeasurementError(message, {
       retryable: errorType === 'timeout' || errorType === 'canceled' || errorType === 'internal' || errorType === 'unavailable',
-      permanent: errorType === 'bad_data',
-      retryAfterMs: retryAfter
+      permanent: errorType === 'bad_data'
     })
   }
-  if (response.status === 401 || response.status === 403) {
-    return new MeasurementError(`prometheus: HTTP ${response.status} from ${displayUrl(url)}: not authorized (check prometheus-headers or the metric's authentication)`, { permanent: true })
+  if (answer.status === 401 || answer.status === 403) {
+    return new MeasurementError(`prometheus: HTTP ${answer.status} from ${displayUrl(url)}: not authorized (check prometheus-headers or the metric's authentication)`, { permanent: true })
   }
-  if (response.status === 404) {
+  if (answer.status === 404) {
     return new MeasurementError(`prometheus: HTTP 404 from ${displayUrl(url)}: no Prometheus API at this address`, { permanent: true })
   }
-  if (response.status >= 200 && response.status < 300) {
-    if (parsed.kind === 'rejected') return new MeasurementError(`prometheus: ${parsed.problem}: ${excerpt(response.body, 80)}`)
-    return new MeasurementError(`prometheus: the answer is not Prometheus JSON: ${excerpt(response.body)}`)
-  }
-  return new MeasurementError(`prometheus: HTTP ${response.status}: ${excerpt(response.body)}`, {
-    retryable: retryableStatus(response.status),
-    retryAfterMs: retryAfter
-  })
+  return undefined
 }
 
 function apiUrl(address: string, endpoint: string): string {
@@ -188,19 +183,6 @@ function parseExpressionCached(source: string): Expr {
 export class PrometheusProvider implements Provider {
   constructor(private readonly settings: PrometheusSettings) {}
 
-  private async headersFor(config: PrometheusConfig, address: string, signal: AbortSignal): Promise<Record<string, string>> {
-    const headers: Record<string, string> = { accept: 'application/json' }
-    if (sameOrigin(address, this.settings.defaultUrl)) for (const h of this.settings.defaultHeaders) headers[h.key.toLowerCase()] = h.value
-    for (const h of config.headers ?? []) headers[h.key.toLowerCase()] = h.value
-    const auth = config.authentication
-    if (auth?.basicAuth) {
-      this.settings.secrets?.addBasicAuth(auth.basicAuth.username, auth.basicAuth.password)
-      headers.authorization = `Basic ${Buffer.from(`${auth.basicAuth.username}:${auth.basicAuth.password}`).toString('base64')}`
-    }
-    if (auth?.oauth2) headers.authorization = `Bearer ${await this.settings.tokens.token(auth.oauth2, signal, config.insecure)}`
-    return headers
-  }
-
   async measure(metric: MetricSpec, context: MeasureContext): Promise<unknown> {
     if (metric.provider.kind !== 'prometheus') throw new Error('not a prometheus metric')
     const config = metric.provider.config
@@ -218,26 +200,32 @@ export class PrometheusProvider implements Provider {
       form.set('step', `${(parseDuration(config.rangeQuery.step) ?? 60_000) / 1000}s`)
     }
     const url = apiUrl(address, endpoint)
-    return measureWithRetries(metric, context, 'prometheus', timeoutSeconds * 1000, async (signal) => {
-      const headers = await this.headersFor(config, address, signal)
-      let response = await httpRequest({
-        method: 'POST',
-        url,
-        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-        insecure: config.insecure,
-        signal
-      })
-      // Some proxies only allow GET, as Prometheus' own client falls back.
-      if (response.status === 405) {
-        response = await httpRequest({ method: 'GET', url: `${url}?${form.toString()}`, headers, insecure: config.insecure, signal })
+    const request: BackendRequest = {
+      method: 'POST',
+      url,
+      // prometheus-headers go to the prometheus-url origin only; the metric's own headers always.
+      headers: [...(sameOrigin(address, this.settings.defaultUrl) ? this.settings.defaultHeaders : []), ...(config.headers ?? [])],
+      body: { form },
+      insecure: config.insecure,
+      authentication: config.authentication,
+      explain: (answer) => explainError(answer, url)
+    }
+    return this.settings.http.measure(metric, context, 'prometheus', timeoutSeconds * 1000, async (exchange) => {
+      let answer: BackendAnswer
+      try {
+        answer = await exchange.send(request)
+      } catch (error) {
+        // Some proxies only allow GET; Prometheus' own client falls back to it the same way.
+        if (!(error instanceof HttpStatusError && error.status === 405)) throw error
+        answer = await exchange.send({ ...request, method: 'GET', url: `${url}?${form.toString()}`, body: undefined })
       }
-      if (response.status !== 200) throw errorFromAnswer(response, url)
-      const answer = readJson(response.body)
-      if (answer.kind !== 'json') throw errorFromAnswer(response, url)
-      const status = (answer.value as { status?: unknown } | null)?.status
-      if (status === 'error') throw errorFromAnswer(response, url)
-      return resultFromAnswer(answer.value, endpoint, (infos) => context.log.info(`${metric.name}: prometheus infos: ${infos}`))
+      const parsed = readJson(answer.body)
+      if (parsed.kind === 'rejected') throw new MeasurementError(`prometheus: ${parsed.problem}: ${excerpt(answer.body, 80)}`)
+      if (parsed.kind === 'not-json') throw new MeasurementError(`prometheus: the answer is not Prometheus JSON: ${excerpt(answer.body)}`)
+      // A 2xx answer can still be Prometheus' error answer.
+      const explained = isObject(parsed.value) && parsed.value.status === 'error' ? explainError(answer, url) : undefined
+      if (explained) throw explained
+      return resultFromAnswer(parsed.value, endpoint, (infos) => context.log.info(`${metric.name}: prometheus infos: ${infos}`))
     })
   }
 }

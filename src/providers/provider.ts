@@ -3,8 +3,6 @@
 import type { Clock } from '../clock.js'
 import type { Logger } from '../log.js'
 import type { MetricSpec } from '../analysis/types.js'
-import { singleLine } from './answers.js'
-import { NetworkError, withRetries, type RetryHint } from './http.js'
 
 export interface MeasureContext {
   clock: Clock
@@ -36,7 +34,7 @@ export class Decided {
  * `permanent`: trying again can never help (bad API key, invalid query), so the metric ends as
  * Error at once instead of spending its consecutiveErrorLimit.
  */
-export class MeasurementError extends Error implements RetryHint {
+export class MeasurementError extends Error {
   readonly retryable: boolean
   readonly permanent: boolean
   readonly retryAfterMs?: number
@@ -47,11 +45,6 @@ export class MeasurementError extends Error implements RetryHint {
     this.permanent = options.permanent ?? false
     this.retryAfterMs = options.retryAfterMs
   }
-}
-
-/** HTTP statuses worth another try inside the budget. */
-export function retryableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status === 499 || status >= 500
 }
 
 /**
@@ -74,64 +67,6 @@ export async function withBudget<T>(
     if (budget.aborted) {
       throw new MeasurementError(`${what}: no answer within ${budgetMs / 1000}s`, { retryable: true })
     }
-    if (error instanceof NetworkError) {
-      throw new MeasurementError(`${what}: ${describeNetworkError(error)}`, { retryable: true })
-    }
     throw error
   }
-}
-
-export function describeNetworkError(error: NetworkError): string {
-  switch (error.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused'
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `host not found (${error.message})`
-    case 'ECONNRESET':
-      return 'connection reset before a complete answer'
-    default:
-      return singleLine(error.message)
-  }
-}
-
-/** Turns network errors into retryable MeasurementErrors so withRetries tries again. */
-export function networkToMeasurement(what: string, error: unknown): unknown {
-  if (error instanceof NetworkError && error.code !== 'ABORT') {
-    const permanent = error.code === 'EINVALIDURL'
-    // An answer too big to read will be too big on the next try as well: no use spending the budget.
-    const retryable = !permanent && error.code !== 'ETOOBIG'
-    return new MeasurementError(`${what}: ${describeNetworkError(error)}`, { retryable, permanent })
-  }
-  return error
-}
-
-/**
- * One measurement's requests: `attempt` is tried until it succeeds, fails for good, or the budget
- * ends; retryable failures wait with backoff, and each retry is logged for the metric.
- */
-export function measureWithRetries<T>(
-  metric: MetricSpec,
-  context: MeasureContext,
-  what: string,
-  budgetMs: number,
-  attempt: (signal: AbortSignal) => Promise<T>
-): Promise<T> {
-  return withBudget(context, budgetMs, what, (signal, deadline) =>
-    withRetries(
-      async () => {
-        try {
-          return await attempt(signal)
-        } catch (error) {
-          throw networkToMeasurement(what, error)
-        }
-      },
-      {
-        clock: context.clock,
-        signal,
-        deadline,
-        onRetry: (error, n, delay) => context.log.info(`${metric.name}: ${(error as Error).message}; retry ${n} in ${Math.round(delay)}ms`)
-      }
-    )
-  )
 }

@@ -4,10 +4,9 @@
 import type { MetricSpec } from '../analysis/types.js'
 import { displayUrl, type Secrets } from '../secrets.js'
 import { excerpt, readJson } from './answers.js'
-import { httpRequest, retryAfterMs } from './http.js'
+import type { BackendRequest, HttpClient } from './http-client.js'
 import { isDefinite, parseJsonPath, selectAll, type PathStep } from './jsonpath.js'
-import type { TokenCache } from './oauth2.js'
-import { MeasurementError, measureWithRetries, retryableStatus, type MeasureContext, type Provider } from './provider.js'
+import { MeasurementError, type MeasureContext, type Provider } from './provider.js'
 
 /**
  * The answer body → result: JSON through the path, or the raw text when the body is not JSON. A
@@ -32,7 +31,7 @@ export function resultFromBody(body: string, jsonPath: string | undefined, steps
 export class WebProvider implements Provider {
   private readonly paths = new Map<string, PathStep[]>()
   constructor(
-    private readonly tokens: TokenCache,
+    private readonly http: HttpClient,
     private readonly secrets?: Secrets
   ) {}
 
@@ -51,32 +50,22 @@ export class WebProvider implements Provider {
     const config = metric.provider.config
     const method = config.method ?? 'GET'
     const steps = this.stepsFor(config.jsonPath)
-    const headers: Record<string, string> = { accept: 'application/json, text/plain;q=0.9, */*;q=0.5' }
-    let body: string | undefined
-    if (config.jsonBody !== undefined) {
-      body = JSON.stringify(config.jsonBody)
-      headers['content-type'] = 'application/json'
-    } else if (config.body !== undefined) {
-      body = config.body
+    const request: BackendRequest = {
+      method,
+      url: config.url,
+      accept: 'application/json, text/plain;q=0.9, */*;q=0.5',
+      headers: config.headers,
+      body: config.jsonBody !== undefined ? { json: config.jsonBody } : config.body !== undefined ? { text: config.body } : undefined,
+      insecure: config.insecure,
+      authentication: config.authentication
     }
-    for (const header of config.headers ?? []) headers[header.key.toLowerCase()] = header.value
     const timeoutSeconds = Number(config.timeoutSeconds ?? 10)
     // ?token= and the like in the URL are secrets wherever the server echoes them.
     this.secrets?.addUrlSecrets(config.url)
-    const shown = displayUrl(config.url)
-    const what = `web ${method} ${shown}`
-    return measureWithRetries(metric, context, what, timeoutSeconds * 1000, async (signal) => {
-      if (config.authentication?.oauth2) {
-        headers.authorization = `Bearer ${await this.tokens.token(config.authentication.oauth2, signal, config.insecure)}`
-      }
-      const response = await httpRequest({ method, url: config.url, headers, body, insecure: config.insecure, signal })
-      if (response.status < 200 || response.status >= 300) {
-        throw new MeasurementError(`${what}: HTTP ${response.status}: ${excerpt(response.body)}`, {
-          retryable: retryableStatus(response.status),
-          retryAfterMs: retryAfterMs(response.headers, Date.now())
-        })
-      }
-      return resultFromBody(response.body, config.jsonPath, steps, what)
+    const what = `web ${method} ${displayUrl(config.url)}`
+    return this.http.measure(metric, context, what, timeoutSeconds * 1000, async (exchange) => {
+      const answer = await exchange.send(request)
+      return resultFromBody(answer.body, config.jsonPath, steps, what)
     })
   }
 }
