@@ -17,6 +17,7 @@ import { runnerLogger, type Logger } from './log.js'
 import { failedMetrics, writeReport } from './report/json.js'
 import type { GateResult } from './report/model.js'
 import { coreRunner, type Runner } from './runner.js'
+import { preloadHttpClient } from './providers/http-client.js'
 import { FINISHED_STATE } from './post-state.js'
 import { escapeHtml } from './report/markdown.js'
 import { Secrets, shorten, useForDisplay } from './secrets.js'
@@ -256,6 +257,8 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
     if (scale !== 1) log.warning(`${TIME_SCALE_ENV}=${scale}: time runs ${scale}× faster (for tests and demos only)`)
     const inputs = readInputs((name) => runner.getInput(name), secrets)
     command = inputs.command
+    // axios loads while the plan is read, not in front of the first measurement.
+    if (command === 'run' || command === 'analyze') preloadHttpClient()
     if (inputs.githubToken) github = githubReporting(inputs, contextOf, secrets, log)
     else log.notice('no github-token: the PR comment and the check are skipped')
     const progress = (snapshot: GateResult): void => {

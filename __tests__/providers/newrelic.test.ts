@@ -5,7 +5,7 @@ import { NRQL_QUERY } from '../../src/providers/newrelic.js'
 import { Secrets } from '../../src/secrets.js'
 import { startFaultServer, type FaultServer } from '../support/fault-server.js'
 import { metric } from '../support/metrics.js'
-import { measureOnce, type Settings } from '../support/measure.js'
+import { measureOnce, outcomeText, type Settings } from '../support/measure.js'
 
 const KEY = 'NRAK-TESTKEY0123456789ABCDEFGHIJ'
 const ACCOUNT = 1234567
@@ -67,7 +67,7 @@ describe('newRelic provider', () => {
     expect(result.phase).toBe('Error')
     expect(result.permanent).toBe(true)
     expect(result.message).toBe('newRelic: HTTP 401: Bad API Key or no API Key provided (check newrelic-api-key: a User key, NRAK-…)')
-    expect(JSON.stringify(result.outcome)).not.toContain('NRAK-WRONG')
+    expect(outcomeText(result.outcome)).not.toContain('NRAK-WRONG')
   })
 
   it('makes an NRQL syntax error inside a 200 a permanent Error with New Relic\'s message', async () => {

@@ -247,7 +247,7 @@ const webValue = (model: WebModel): Leaf => (model.errorRate.kind === 'missing' 
 const below = (limit: number) => (value: unknown) => typeof value === 'number' && !Number.isNaN(value) && value < limit
 const WEB_FORMS: Form[] = [
   { name: 'success only', success: 'result.errorRate < 2', passes: below(2) },
-  { name: 'lenient default', success: 'default(result.errorRate, 0) < 2', passes: below(2) },
+  { name: 'lenient default', success: '(result.errorRate ?? 0) < 2', passes: below(2) },
   { name: 'nil idiom', success: 'result.errorRate == nil || result.errorRate < 2', passes: below(2) },
   { name: 'definite path', jsonPath: '{$.errorRate}', success: 'result < 2', passes: below(2) },
   { name: 'definite path + thresholdRange', jsonPath: '{$.errorRate}', thresholdRange: { max: 2 }, passes: below(2) },

@@ -18,7 +18,7 @@ import { memoryLogger } from '../../src/log.js'
 import { createProviders } from '../../src/providers/index.js'
 import { Secrets } from '../../src/secrets.js'
 import { leaks } from '../secrets/leaks.js'
-import { measureOnce } from '../support/measure.js'
+import { measureOnce, outcomeText } from '../support/measure.js'
 import { metric } from '../support/metrics.js'
 import { startProxy, startSelfSignedServer, type ProxyServer } from '../support/proxy.js'
 
@@ -214,8 +214,8 @@ describe('a proxy that refuses is an Error, never a pass', () => {
     const result = await measureOnce(webSpec(`https://metrics.proxied.test:${tls.port}/`, true), { secrets })
     expect(result.phase).toBe('Error')
     expect(result.message).toMatch(new RegExp(`HTTP 407 from the proxy ${locked.url} \\(from HTTPS_PROXY\\): it refused the user and password in the variable$`))
-    expect(leaks(secrets.redact(JSON.stringify(result.outcome) + result.log.join('\n')), [wrong])).toEqual([])
-    expect(leaks(JSON.stringify(result.outcome) + result.log.join('\n'), [wrong])).toEqual([])
+    expect(leaks(secrets.redact(outcomeText(result.outcome) + result.log.join('\n')), [wrong])).toEqual([])
+    expect(leaks(outcomeText(result.outcome) + result.log.join('\n'), [wrong])).toEqual([])
   })
 
   it('a proxy whose name does not resolve is an Error naming it (the target\'s name is the proxy\'s to resolve)', async () => {

@@ -28,3 +28,8 @@ export async function measureOnce(spec: MetricSpec, settings: Settings = {}) {
   const [first] = outcome.metrics[0].tally.measurements
   return { verdict: outcome.verdict, phase: first.phase, value: first.value, message: first.message, permanent: first.permanent, log: outcome.log, outcome }
 }
+
+/** An outcome as text, for looking for secrets in it (parsed conditions hold bigint literals). */
+export function outcomeText(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item))
+}
