@@ -6,7 +6,8 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
-  testTimeout: 60000,
+  // The bundle-level scenarios take seconds; on a loaded two-core machine, a minute or more.
+  testTimeout: 120000,
   // Most suites wait on child processes (the bundle, kubectl, Prometheus) and a sped-up clock, not
   // on the CPU: three workers on two cores keep CI well inside its budget.
   maxWorkers: 3

@@ -211,11 +211,11 @@ describe('jobs, pods and logs', () => {
     expect(invalid.stderr).toContain('The Job "bad" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"')
 
     emu.setJobBehavior(() => ({ exitCode: 0, log: 'ok' }))
-    const created = await k(['create', '-f', '-', '-o', 'json'], job({ ttlSecondsAfterFinished: 120 }))
+    const created = await k(['create', '-f', '-', '-o', 'json'], job({ ttlSecondsAfterFinished: 2 }))
     const name: string = json(created.stdout).metadata.name
     await waitUntil('job complete', () => (emu.getObject('jobs', NS, name) as any)?.status?.succeeded === 1)
-    // 120 s of clock time later (0.2 s) the Job and its pod are gone.
-    await waitUntil('job deleted by TTL', () => emu.getObject('jobs', NS, name) === undefined, 3000)
+    // 2 s later (the clock is faster, but a TTL keeps min(TTL, 10 s) of real time) the Job and its pod are gone.
+    await waitUntil('job deleted by TTL', () => emu.getObject('jobs', NS, name) === undefined, 5000)
     expect((await k(['get', 'job', name, '-n', NS])).stderr).toContain(`jobs.batch "${name}" not found`)
   })
 

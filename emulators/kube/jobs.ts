@@ -126,8 +126,13 @@ interface RunningPod {
 export class JobController {
   behavior: (job: KObject) => JobOutcome = () => ({ exitCode: 0, log: 'ok' })
   private readonly running = new Map<string, RunningPod>()
-  /** Jobs to delete when their ttlSecondsAfterFinished runs out: key → clock ms. */
-  private readonly expiries = new Map<string, number>()
+  /**
+   * Jobs to delete when their ttlSecondsAfterFinished runs out: key → clock ms, and a real-time
+   * floor. On a sped-up clock a 120 s TTL would last 2 real seconds, less than a loaded machine may
+   * take to read the Job's log; as the action's own request budgets do, a TTL keeps at least
+   * min(TTL, 10 s) of real time.
+   */
+  private readonly expiries = new Map<string, { clockMs: number; realMs: number }>()
 
   constructor(
     private readonly store: Store,
@@ -225,7 +230,7 @@ export class JobController {
       this.finish(run, deadlineFirst, endAt)
     }
     for (const [key, expiresAt] of this.expiries) {
-      if (now < expiresAt) continue
+      if (now < expiresAt.clockMs || Date.now() < expiresAt.realMs) continue
       this.expiries.delete(key)
       const [namespace, name] = key.split('/')
       const job = this.store.remove('jobs', namespace, name)
@@ -266,7 +271,9 @@ export class JobController {
         : { ...rest, failed: 1, ready: 0, terminating: 0, conditions: [condition('FailureTarget'), condition('Failed')] }
     })
     const ttl = job?.spec?.ttlSecondsAfterFinished
-    if (this.honourTtl && typeof ttl === 'number') this.expiries.set(`${run.namespace}/${run.job}`, endedAt + ttl * 1000)
+    if (this.honourTtl && typeof ttl === 'number') {
+      this.expiries.set(`${run.namespace}/${run.job}`, { clockMs: endedAt + ttl * 1000, realMs: Date.now() + Math.min(ttl * 1000, 10_000) })
+    }
   }
 
   private updateJobStatus(namespace: string, name: string, change: (status: KObject) => KObject): KObject | undefined {
