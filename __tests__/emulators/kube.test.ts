@@ -222,7 +222,7 @@ describe('jobs, pods and logs', () => {
   it('kubectl wait watches a Job until it completes', async () => {
     emu.setJobBehavior(() => ({ exitCode: 0, log: 'ok', durationMs: 180_000 }))
     const name: string = json((await k(['create', '-f', '-', '-o', 'json'], job())).stdout).metadata.name
-    const waited = await k(['wait', '--for=condition=complete', `job/${name}`, '-n', NS, '--timeout=10s'])
+    const waited = await k(['wait', '--for=condition=complete', `job/${name}`, '-n', NS, '--timeout=60s'])
     expect(waited).toMatchObject({ code: 0, stdout: `job.batch/${name} condition met\n` })
     expect(emu.requests.some((r) => r.path === `/apis/batch/v1/namespaces/${NS}/jobs` && r.query.includes('watch=true'))).toBe(true)
   })
