@@ -4,6 +4,7 @@ import {
   hodgesLehmann,
   kthPairwiseDifference,
   mannWhitney,
+  rejectsShift,
   mannWhitneyU,
   wilcoxonDiff,
   type MannWhitneyResult
@@ -189,6 +190,29 @@ describe('Mann-Whitney properties', () => {
       { seed: propertySeed(), numRuns: 300 }
     )
     expect(hodgesLehmann([1, 2, 3], [0])).toBe(2)
+  })
+
+  it('rejects a shift exactly when the interval excludes it, away from the pairwise differences', () => {
+    fc.assert(
+      fc.property(pairs, fc.integer({ min: -45, max: 45 }), ([x, y], k) => {
+        const r = ok(mannWhitney(x, y, 0.9))
+        const mu = k + 0.5 // integer data: never a pairwise difference
+        const expected = r.lower > mu ? 'above' : r.upper < mu ? 'below' : undefined
+        expect(rejectsShift(r, x, y, mu)).toBe(expected)
+      }),
+      { seed: propertySeed(), numRuns: 300 }
+    )
+  })
+
+  it('decides on the jump itself with the tie-counted statistic (zero-inflated error rates)', () => {
+    const { x, y } = kayentaCase('Mann-Whitney Intermediate Values / Variables').arrays
+    const r = ok(mannWhitney(x, y, 0.95))
+    // The interval collapses onto 0, where the statistic jumps from +16.6 to −7.8; at 0 it is +5.9.
+    expect([r.lower, r.estimate, r.upper]).toEqual([0, 0, 0])
+    expect(wilcoxonDiff(-1e-9, 0, x, y)).toBeGreaterThan(16)
+    expect(wilcoxonDiff(1e-9, 0, x, y)).toBeLessThan(-7)
+    expect(rejectsShift(r, x, y, 0)).toBe('above')
+    expect(rejectsShift(ok(mannWhitney(y, x, 0.95)), y, x, 0)).toBe('below')
   })
 
   it('widens as the confidence grows', () => {
