@@ -3,22 +3,27 @@
 // work with probabilities far below 1e-10), its quantile, log-gamma and log-beta, and log-sum-exp.
 // Each is checked against scipy's values in __tests__/fixtures/statistics/special-functions.json.
 
-const SQRT_2PI = Math.sqrt(2 * Math.PI)
-const LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI)
+// Bound once: inside a vm context (Jest runs tests in one) every `Math.x` lookup goes through the
+// context's global object, which made these hot loops 25× slower.
+const { exp, log, log1p, sqrt, abs } = Math
+
+const SQRT_2PI = sqrt(2 * Math.PI)
+const LN_SQRT_2PI = 0.5 * log(2 * Math.PI)
 
 /** The standard normal density. */
 export function normalPdf(x: number): number {
-  return Math.exp(-0.5 * x * x) / SQRT_2PI
+  return exp(-0.5 * x * x) / SQRT_2PI
 }
 
 // Φ(x) − ½ = φ(x)·Σ x^(2n+1)/(1·3·…·(2n+1)): every term is positive, so below the switch point the
 // sum is exact to rounding; the upper tail is then ½ minus it, which keeps ~13 significant digits
+
 // down to Q(2.5) ≈ 6e-3.
 function centralSeries(x: number): number {
   let term = x
   let sum = x
   const x2 = x * x
-  for (let k = 1; k < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); k++) {
+  for (let k = 1; k < 200 && abs(term) > 1e-17 * abs(sum); k++) {
     term *= x2 / (2 * k + 1)
     sum += term
   }
@@ -53,7 +58,7 @@ export function normalCdf(x: number): number {
 
 // A starting point within 4.5e-4 (Abramowitz & Stegun 26.2.23), for the lower tail p ≤ ½.
 function roughLowerQuantile(p: number): number {
-  const t = Math.sqrt(-2 * Math.log(p))
+  const t = sqrt(-2 * log(p))
   const numerator = 2.515517 + 0.802853 * t + 0.010328 * t * t
   const denominator = 1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t
   return -(t - numerator / denominator)
@@ -84,7 +89,7 @@ function stirlingLogGamma(x: number): number {
   const inv = 1 / x
   const inv2 = inv * inv
   const series = inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680 - inv2 / 1188))))
-  return (x - 0.5) * Math.log(x) - x + LN_SQRT_2PI + series
+  return (x - 0.5) * log(x) - x + LN_SQRT_2PI + series
 }
 
 /** ln Γ(x) for x > 0 (the judges need it only there); NaN otherwise. */
@@ -99,7 +104,7 @@ export function logGamma(x: number): number {
     product *= y
     y += 1
   }
-  return stirlingLogGamma(y) - Math.log(product)
+  return stirlingLogGamma(y) - log(product)
 }
 
 /** ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b). */
@@ -109,7 +114,7 @@ export function logBeta(a: number, b: number): number {
 
 /** ln(1 + eˣ) without overflow or loss for large |x|. */
 export function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))
+  return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))
 }
 
 /** ln Σ exp(vᵢ), exact for sums that would overflow or underflow; −∞ for an empty list. */
@@ -118,6 +123,6 @@ export function logSumExp(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i]
   if (max === -Infinity || max === Infinity) return max
   let sum = 0
-  for (let i = 0; i < values.length; i++) sum += Math.exp(values[i] - max)
-  return max + Math.log(sum)
+  for (let i = 0; i < values.length; i++) sum += exp(values[i] - max)
+  return max + log(sum)
 }
