@@ -32,45 +32,49 @@ function requests(random: Random, traffic: Traffic, minute: number): { canary: n
   return { canary: random.poisson(traffic.perMinute * share), baseline: random.poisson(traffic.perMinute * (1 - share)) }
 }
 
-/** A canary's error counts minute by minute: base rate × drift on both arms, × ratio on the canary. */
-export function errorTraffic(seed: number, traffic: Traffic, baseRate: number, ratio: number): RateInterval[] {
+/**
+ * A canary's error counts minute by minute: base rate × drift on both arms, × ratio on the canary.
+ * Lazy, so a run that decides early does not pay for the minutes it never looks at.
+ */
+export function* errorTraffic(seed: number, traffic: Traffic, baseRate: number, ratio: number): Generator<RateInterval> {
   const random = createRandom(seed)
-  return Array.from({ length: traffic.minutes }, (_, minute) => {
+  for (let minute = 0; minute < traffic.minutes; minute++) {
     const { canary, baseline } = requests(random, traffic, minute)
     const rate = baseRate * (traffic.withDrift ? drift(minute) : 1)
-    return {
+    yield {
       canary: { events: random.binomial(canary, min(1, rate * ratio)), exposure: canary },
       baseline: { events: random.binomial(baseline, rate), exposure: baseline }
     }
-  })
+  }
 }
 
 function logNormalSummary(random: Random, count: number, logMean: number, sigma: number): MeanSummary {
-  let mean = 0
-  let m2 = 0
+  // Plain sums suffice here: values near 100 with n ≤ a few thousand lose nothing to cancellation.
+  let sum = 0
+  let squares = 0
   for (let i = 0; i < count; i++) {
     const value = exp(logMean + sigma * random.normal())
-    const delta = value - mean
-    mean += delta / (i + 1)
-    m2 += delta * (value - mean)
+    sum += value
+    squares += value * value
   }
-  return { count, mean: count ? mean : 0, variance: count > 1 ? m2 / (count - 1) : 0 }
+  const mean = count ? sum / count : 0
+  return { count, mean, variance: count > 1 ? Math.max(0, (squares - count * mean * mean) / (count - 1)) : 0 }
 }
 
-/** Latencies minute by minute: log-normal around `medianMs` (× drift), the canary's × factor. */
-export function latencyTraffic(
+/** Latencies minute by minute: log-normal around `medianMs` (× drift), the canary's × factor. Lazy too. */
+export function* latencyTraffic(
   seed: number,
   traffic: Traffic,
   medianMs: number,
   sigma: number,
   factor: number
-): Array<{ canary: MeanSummary; baseline: MeanSummary }> {
+): Generator<{ canary: MeanSummary; baseline: MeanSummary }> {
   const random = createRandom(seed)
-  return Array.from({ length: traffic.minutes }, (_, minute) => {
+  for (let minute = 0; minute < traffic.minutes; minute++) {
     const { canary, baseline } = requests(random, traffic, minute)
     const level = log(medianMs * (traffic.withDrift ? drift(minute) : 1))
-    return { canary: logNormalSummary(random, canary, level + log(factor), sigma), baseline: logNormalSummary(random, baseline, level, sigma) }
-  })
+    yield { canary: logNormalSummary(random, canary, level + log(factor), sigma), baseline: logNormalSummary(random, baseline, level, sigma) }
+  }
 }
 
 /**
@@ -78,18 +82,20 @@ export function latencyTraffic(
  * returns the first decision that is not continue, with the minute it came.
  */
 export function firstDecision<T, S>(
-  intervals: readonly T[],
+  intervals: Iterable<T>,
   start: S,
   step: (state: S, interval: T) => S,
   decide: (state: S) => string
 ): { decision: string; minute: number } {
   let state = start
-  for (let minute = 0; minute < intervals.length; minute++) {
-    state = step(state, intervals[minute])
+  let minute = 0
+  for (const interval of intervals) {
+    minute++
+    state = step(state, interval)
     const decision = decide(state)
-    if (decision !== 'continue') return { decision, minute: minute + 1 }
+    if (decision !== 'continue') return { decision, minute }
   }
-  return { decision: 'continue', minute: intervals.length }
+  return { decision: 'continue', minute }
 }
 
 /** Wilson's 95 % score interval for k successes in n trials. */
@@ -98,7 +104,8 @@ export function wilson(k: number, n: number): [number, number] {
   const p = k / n
   const center = (p + (z * z) / (2 * n)) / (1 + (z * z) / n)
   const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))
-  return [Math.max(0, center - half), min(1, center + half)]
+  // At k = 0 (k = n) the lower (upper) end is exactly 0 (1); rounding would leave 1e-17.
+  return [k === 0 ? 0 : Math.max(0, center - half), k === n ? 1 : min(1, center + half)]
 }
 
 /** `0.85 % [0.55, 1.3] (17/2000)`: a simulated rate for a test name. */

@@ -94,9 +94,18 @@ export interface ContrastSequence {
   upper: number
 }
 
+/** Running sums for one arm: observations, Σ n·mean, and the pooled variance's Σ(n − 1)s² and Σ(n − 1). */
+interface ArmSums {
+  count: number
+  sum: number
+  squares: number
+  freedom: number
+}
+
 export interface MeanState {
   options: Resolved
   history: MeanInterval[]
+  sums: { canary: ArmSums; baseline: ArmSums }
   /** Running minimum of 1/M_t for δ(1 + tolerance) = 0. */
   pValue: number
   /** Running intersections for θ = 1 (difference), 1 + tolerance and 1 + passTolerance. */
@@ -144,18 +153,19 @@ function checked(s: MeanSummary, arm: string): MeanSummary {
   return s
 }
 
-/** Pooled within-interval variance of one arm; null while fewer than two degrees of freedom. */
-function pooledVariance(history: readonly MeanInterval[], arm: 'canary' | 'baseline' | 'both'): number | null {
-  let squares = 0
-  let freedom = 0
-  for (const interval of history) {
-    for (const s of arm === 'both' ? [interval.canary, interval.baseline] : [interval[arm]]) {
-      if (s.count > 1) {
-        squares += (s.count - 1) * s.variance
-        freedom += s.count - 1
-      }
-    }
+function addToSums(sums: ArmSums, s: MeanSummary): ArmSums {
+  return {
+    count: sums.count + s.count,
+    sum: sums.sum + s.count * s.mean,
+    squares: sums.squares + (s.count > 1 ? (s.count - 1) * s.variance : 0),
+    freedom: sums.freedom + (s.count > 1 ? s.count - 1 : 0)
   }
+}
+
+/** Pooled within-interval variance from running sums; null while fewer than two degrees of freedom. */
+function pooled(...arms: ArmSums[]): number | null {
+  const squares = arms.reduce((total, a) => total + a.squares, 0)
+  const freedom = arms.reduce((total, a) => total + a.freedom, 0)
   return freedom >= 2 ? squares / freedom : null
 }
 
@@ -200,17 +210,30 @@ function intersect(previous: ContrastSequence | null, current: ContrastSequence 
   return lower <= upper ? { ...current, lower, upper } : current
 }
 
+const noSums = (): ArmSums => ({ count: 0, sum: 0, squares: 0, freedom: 0 })
+
 export function startMeans(options: MeanJudgeOptions = {}): MeanState {
-  return { options: resolve(options), history: [], pValue: 1, difference: null, failContrast: null, passContrast: null, lastEstimate: null }
+  return {
+    options: resolve(options),
+    history: [],
+    sums: { canary: noSums(), baseline: noSums() },
+    pValue: 1,
+    difference: null,
+    failContrast: null,
+    passContrast: null,
+    lastEstimate: null
+  }
 }
 
 /** One look: append the interval, re-estimate the variances, update the p-value and the sequences. */
 export function stepMeans(state: MeanState, interval: MeanInterval): MeanState {
-  const history = [...state.history, { canary: checked(interval.canary, 'canary'), baseline: checked(interval.baseline, 'baseline') }]
-  const canary = pooledVariance(history, 'canary')
-  const baseline = pooledVariance(history, 'baseline')
-  const both = pooledVariance(history, 'both')
-  if (canary === null || baseline === null || both === null) return { ...state, history }
+  const current = { canary: checked(interval.canary, 'canary'), baseline: checked(interval.baseline, 'baseline') }
+  const history = [...state.history, current]
+  const sums = { canary: addToSums(state.sums.canary, current.canary), baseline: addToSums(state.sums.baseline, current.baseline) }
+  const canary = pooled(sums.canary)
+  const baseline = pooled(sums.baseline)
+  const both = pooled(sums.canary, sums.baseline)
+  if (canary === null || baseline === null || both === null) return { ...state, history, sums }
   const o = state.options
   const floor = o.variance === 'floored' ? both : 0
   const variances = { canary: Math.max(canary, floor), baseline: Math.max(baseline, floor) }
@@ -218,6 +241,7 @@ export function stepMeans(state: MeanState, interval: MeanInterval): MeanState {
   return {
     ...state,
     history,
+    sums,
     pValue: fail ? Math.min(state.pValue, Math.exp(-fail.logM), 1) : state.pValue,
     difference: intersect(state.difference, contrastAt(history, variances, 1, o)),
     failContrast: intersect(state.failContrast, fail),
@@ -226,11 +250,9 @@ export function stepMeans(state: MeanState, interval: MeanInterval): MeanState {
   }
 }
 
-function armSummary(history: readonly MeanInterval[], arm: 'canary' | 'baseline'): { count: number; mean: number | null; sd: number | null } {
-  const count = history.reduce((n, i) => n + i[arm].count, 0)
-  const sum = history.reduce((total, i) => total + i[arm].count * i[arm].mean, 0)
-  const variance = pooledVariance(history, arm)
-  return { count, mean: count ? sum / count : null, sd: variance === null ? null : Math.sqrt(variance) }
+function armSummary(sums: ArmSums): { count: number; mean: number | null; sd: number | null } {
+  const variance = pooled(sums)
+  return { count: sums.count, mean: sums.count ? sums.sum / sums.count : null, sd: variance === null ? null : Math.sqrt(variance) }
 }
 
 function describe(j: Omit<MeanJudgement, 'reason'>, o: Resolved, unit?: string): string {
@@ -250,17 +272,20 @@ function describe(j: Omit<MeanJudgement, 'reason'>, o: Resolved, unit?: string):
   return `${base}${few} → continue`
 }
 
-export function meanJudgement(state: MeanState, unit?: string): MeanJudgement {
+/** The decision alone (what a simulation needs at every look): see the header for the rules. */
+export function meanDecision(state: MeanState): MeanJudgement['decision'] {
   const o = state.options
-  const canary = armSummary(state.history, 'canary')
-  const baseline = armSummary(state.history, 'baseline')
-  const enough = Math.min(canary.count, baseline.count) >= o.minSamples
-  let decision: MeanJudgement['decision'] = 'continue'
-  if (enough && state.pValue <= o.alpha && state.lastEstimate !== null && state.lastEstimate > 0) decision = 'fail'
-  else if (enough && state.passContrast !== null && state.passContrast.upper < 0) decision = 'pass'
+  if (Math.min(state.sums.canary.count, state.sums.baseline.count) < o.minSamples) return 'continue'
+  if (state.pValue <= o.alpha && state.lastEstimate !== null && state.lastEstimate > 0) return 'fail'
+  return state.passContrast !== null && state.passContrast.upper < 0 ? 'pass' : 'continue'
+}
+
+export function meanJudgement(state: MeanState, unit?: string): MeanJudgement {
+  const canary = armSummary(state.sums.canary)
+  const baseline = armSummary(state.sums.baseline)
   const ratio = canary.mean !== null && baseline.mean ? canary.mean / baseline.mean : null
-  const judgement = { decision, pValue: state.pValue, difference: state.difference, canary, baseline, ratio, intervals: state.history.length }
-  return { ...judgement, reason: describe(judgement, o, unit) }
+  const judgement = { decision: meanDecision(state), pValue: state.pValue, difference: state.difference, canary, baseline, ratio, intervals: state.history.length }
+  return { ...judgement, reason: describe(judgement, state.options, unit) }
 }
 
 /** Judges the canary's mean from all intervals so far (oldest first); `unit` only labels the reason. */
