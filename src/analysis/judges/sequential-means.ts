@@ -125,7 +125,10 @@ export interface MeanJudgement {
   canary: { count: number; mean: number | null; sd: number | null }
   baseline: { count: number; mean: number | null; sd: number | null }
   ratio: number | null
+  /** Intervals with observations on both arms. */
   intervals: number
+  /** Data enough for a decision: a variance for each arm and minSamples observations on each. */
+  enough: boolean
   reason: string
 }
 
@@ -273,9 +276,13 @@ function describe(j: Omit<MeanJudgement, 'reason'>, o: Resolved, unit?: string):
 }
 
 /** The decision alone (what a simulation needs at every look): see the header for the rules. */
+function enoughData(state: MeanState): boolean {
+  return state.difference !== null && Math.min(state.sums.canary.count, state.sums.baseline.count) >= state.options.minSamples
+}
+
 export function meanDecision(state: MeanState): MeanJudgement['decision'] {
   const o = state.options
-  if (Math.min(state.sums.canary.count, state.sums.baseline.count) < o.minSamples) return 'continue'
+  if (!enoughData(state)) return 'continue'
   if (state.pValue <= o.alpha && state.lastEstimate !== null && state.lastEstimate > 0) return 'fail'
   return state.passContrast !== null && state.passContrast.upper < 0 ? 'pass' : 'continue'
 }
@@ -284,7 +291,8 @@ export function meanJudgement(state: MeanState, unit?: string): MeanJudgement {
   const canary = armSummary(state.sums.canary)
   const baseline = armSummary(state.sums.baseline)
   const ratio = canary.mean !== null && baseline.mean ? canary.mean / baseline.mean : null
-  const judgement = { decision: meanDecision(state), pValue: state.pValue, difference: state.difference, canary, baseline, ratio, intervals: state.history.length }
+  const intervals = state.history.filter((i) => i.canary.count > 0 && i.baseline.count > 0).length
+  const judgement = { decision: meanDecision(state), pValue: state.pValue, difference: state.difference, canary, baseline, ratio, intervals, enough: enoughData(state) }
   return { ...judgement, reason: describe(judgement, state.options, unit) }
 }
 

@@ -147,6 +147,8 @@ export interface RateJudgement {
   canary: RateCounts & { rate: number | null }
   baseline: RateCounts & { rate: number | null }
   intervals: number
+  /** Data enough for a decision: an interval with both arms exposed, and minExposure on each arm. */
+  enough: boolean
   reason: string
 }
 
@@ -369,10 +371,13 @@ function describe(j: Omit<RateJudgement, 'reason'>, o: Resolved): string {
 }
 
 /** The decision alone (what a simulation needs at every look): see the header for the rules. */
+function enoughData(state: RateState): boolean {
+  return state.intervals > 0 && Math.min(state.totals.canary.exposure, state.totals.baseline.exposure) >= state.options.minExposure
+}
+
 export function rateDecision(state: RateState): Decision {
   const o = state.options
-  const enough = Math.min(state.totals.canary.exposure, state.totals.baseline.exposure) >= o.minExposure && state.intervals > 0
-  if (!enough) return 'continue'
+  if (!enoughData(state)) return 'continue'
   const ratio = estimate(state)
   if (state.pValue <= o.alpha && ratio !== null && ratio > 1 + o.tolerance) return 'fail'
   return exp(state.upperEta) < 1 + o.passTolerance ? 'pass' : 'continue'
@@ -388,7 +393,8 @@ export function rateJudgement(state: RateState): RateJudgement {
     interval: { lower: exp(state.lowerEta), upper: exp(state.upperEta) },
     canary: { ...state.totals.canary, rate: rateOf(state.totals.canary) },
     baseline: { ...state.totals.baseline, rate: rateOf(state.totals.baseline) },
-    intervals: state.intervals
+    intervals: state.intervals,
+    enough: enoughData(state)
   }
   return { ...judgement, reason: describe(judgement, state.options) }
 }
