@@ -152,7 +152,7 @@ describe('classification details', () => {
     expect(result.critical).toBe(true)
     expect(result.ratio).toBeCloseTo(412 / 241, 2)
     expect(result.reason).toMatch(
-      /^canary mean 41\d(\.\d+)? ms is 171 % of the baseline's 24\d(\.\d+)? ms \(n 30\/30\); shift \+1\d\d(\.\d+)? ms \[\+1\d\d(\.\d+)? ms, \+1\d\d(\.\d+)? ms\] at 98 % confidence above ±4\d(\.\d+)? ms \(25 % of \|shift\|\) → High; the mean ratio 171 % reaches the critical increase 150 % → critical failure$/
+      /^canary mean 41\d(\.\d+)? ms is 171 % of the baseline's 24\d(\.\d+)? ms \(n 30\/30\); shift \+1\d\d(\.\d+)? ms \[\+1\d\d(\.\d+)? ms, \+1\d\d(\.\d+)? ms\] at 98 % confidence lies above \+4\d(\.\d+)? ms \(25 % of \|shift\|\) → High; the mean ratio 171 % reaches the critical increase 150 % → critical failure$/
     )
   })
 
@@ -160,13 +160,20 @@ describe('classification details', () => {
     const result = classifyMetric(around(105, 4, 60), around(100, 4, 60), { name: 'latency', effectSize: { allowedIncrease: 1.1 } })
     expect(result.classification).toBe('Pass')
     expect(result.test!.lower).toBeGreaterThan(0.25 * Math.abs(result.test!.estimate))
-    expect(result.reason).toContain('but the mean ratio 105 % is below the allowed increase 110 %')
+    expect(result.reason).toContain('but the mean ratio 105 % is below the allowed increase 110 % → Pass')
+  })
+
+  it('passes when the interval does not clear the tolerance band, and says so', () => {
+    const result = classifyMetric(around(101, 8, 30), around(100, 8, 30), { name: 'latency', unit: 'ms' })
+    expect(result.classification).toBe('Pass')
+    expect(result.test!.lower).toBeLessThan(0)
+    expect(result.reason).toMatch(/at 98 % confidence does not clear ±\d+(\.\d+)? ms \(25 % of \|shift\|\) → Pass$/)
   })
 
   it('ignores a decrease for a metric whose direction is increase', () => {
-    const result = classifyMetric(around(50, 4, 30), around(100, 4, 30), { name: 'latency', direction: 'increase' })
+    const result = classifyMetric(around(50, 4, 30), around(100, 4, 30), { name: 'latency', unit: 'ms', direction: 'increase' })
     expect(result.classification).toBe('Pass')
-    expect(result.reason).toContain('but only an increase counts')
+    expect(result.reason).toMatch(/lies below −12.5 ms \(25 % of \|shift\|\), but only an increase counts → Pass$/)
     expect(classifyMetric(around(50, 4, 30), around(100, 4, 30), { name: 'latency' }).classification).toBe('Low')
   })
 

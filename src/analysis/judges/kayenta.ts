@@ -254,31 +254,34 @@ interface Samples {
  */
 function compare(test: MannWhitneyResult, samples: Samples, effect: number, config: KayentaMetricConfig, t: Thresholds): Comparison {
   const direction = config.direction ?? 'either'
-  const band = (config.tolerance ?? 0.25) * Math.abs(test.estimate)
-  const bandText = `±${amount(band, config.unit)} (${percent(config.tolerance ?? 0.25)} of |shift|)`
+  const tolerance = config.tolerance ?? 0.25
+  const band = tolerance * Math.abs(test.estimate)
+  const of = `(${percent(tolerance)} of |shift|)`
   const effectKnown = !Number.isNaN(effect)
   const above = rejectsShift(test, samples.canary, samples.baseline, band) === 'above'
   const below = !above && rejectsShift(test, samples.canary, samples.baseline, -band) === 'below'
+  const aboveText = `lies above ${signed(band, config.unit)} ${of}`
+  const belowText = `lies below ${signed(-band, config.unit)} ${of}`
   if (above && (direction === 'increase' || direction === 'either')) {
     if (effectKnown && effect < t.allowedIncrease) {
-      return { label: 'Pass', critical: false, why: `above ${bandText}, but ${effectText(t, effect)} is below the allowed increase ${limitText(t, t.allowedIncrease)}` }
+      return { label: 'Pass', critical: false, why: `${aboveText}, but ${effectText(t, effect)} is below the allowed increase ${limitText(t, t.allowedIncrease)} → Pass` }
     }
     const critical = config.critical === true && (!effectKnown || effect >= t.criticalIncrease)
     const criticalWhy = critical ? `; ${effectKnown ? `${effectText(t, effect)} reaches the critical increase ${limitText(t, t.criticalIncrease)}` : 'critical metric'} → critical failure` : ''
-    return { label: 'High', critical, why: `above ${bandText} → High${criticalWhy}` }
+    return { label: 'High', critical, why: `${aboveText} → High${criticalWhy}` }
   }
   if (below && (direction === 'decrease' || direction === 'either')) {
     if (effectKnown && effect > t.allowedDecrease) {
-      return { label: 'Pass', critical: false, why: `below ${bandText}, but ${effectText(t, effect)} is above the allowed decrease ${limitText(t, t.allowedDecrease)}` }
+      return { label: 'Pass', critical: false, why: `${belowText}, but ${effectText(t, effect)} is above the allowed decrease ${limitText(t, t.allowedDecrease)} → Pass` }
     }
     const critical = config.critical === true && (!effectKnown || effect <= t.criticalDecrease)
     const criticalWhy = critical ? `; ${effectKnown ? `${effectText(t, effect)} reaches the critical decrease ${limitText(t, t.criticalDecrease)}` : 'critical metric'} → critical failure` : ''
-    return { label: 'Low', critical, why: `below ${bandText} → Low${criticalWhy}` }
+    return { label: 'Low', critical, why: `${belowText} → Low${criticalWhy}` }
   }
   if (above || below) {
-    return { label: 'Pass', critical: false, why: `${above ? 'above' : 'below'} ${bandText}, but only ${direction === 'increase' ? 'an increase' : 'a decrease'} counts` }
+    return { label: 'Pass', critical: false, why: `${above ? aboveText : belowText}, but only ${direction === 'increase' ? 'an increase' : 'a decrease'} counts → Pass` }
   }
-  return { label: 'Pass', critical: false, why: `within ${bandText}` }
+  return { label: 'Pass', critical: false, why: `does not clear ±${amount(band, config.unit)} ${of} → Pass` }
 }
 
 function headline(canary: SampleSummary, baseline: SampleSummary, ratio: number | null, unit?: string): string {

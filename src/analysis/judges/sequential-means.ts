@@ -265,7 +265,7 @@ function describe(j: Omit<MeanJudgement, 'reason'>, o: Resolved, unit?: string):
     c.mean !== null && b.mean !== null
       ? `canary mean ${amount(c.mean, unit)} vs baseline ${amount(b.mean, unit)}${j.ratio !== null ? ` (${percent(j.ratio)})` : ''}`
       : 'no data yet'
-  const counts = `n ${c.count}/${b.count} over ${j.intervals} intervals`
+  const counts = `n ${c.count}/${b.count} over ${j.intervals} interval${j.intervals === 1 ? '' : 's'}`
   if (!j.difference) return `${means}, ${counts}; not enough observations for a variance → continue`
   const d = j.difference
   const base = `${means}, ${counts}; difference ${signed(d.estimate, unit)} in [${signed(d.lower, unit)}, ${signed(d.upper, unit)}] (${percent(1 - o.alpha)} confidence sequence); always-valid p ${probability(j.pValue)} for mean ≤ ${percent(1 + o.tolerance)} of the baseline's`

@@ -362,7 +362,7 @@ function describe(j: Omit<RateJudgement, 'reason'>, o: Resolved): string {
   const fmtRatio = (r: number): string => (r === Infinity ? '∞' : percent(r))
   const interval = `[${fmtRatio(j.interval.lower)}, ${fmtRatio(j.interval.upper)}]`
   const estimateText = j.ratio === null ? 'no errors yet' : `error rate ratio ${fmtRatio(j.ratio)}`
-  const counts = `canary ${j.canary.events}/${j.canary.exposure}, baseline ${j.baseline.events}/${j.baseline.exposure} over ${j.intervals} intervals`
+  const counts = `canary ${j.canary.events}/${j.canary.exposure}, baseline ${j.baseline.events}/${j.baseline.exposure} over ${j.intervals} interval${j.intervals === 1 ? '' : 's'}`
   const base = `${estimateText} (${counts}); ${percent(1 - o.alpha)} confidence sequence ${interval}; always-valid p ${probability(j.pValue)} for ratio ≤ ${percent(1 + o.tolerance)}`
   if (j.decision === 'fail') return `${base} ≤ α ${o.alpha} → fail`
   if (j.decision === 'pass') return `${base}; the sequence lies below ${percent(1 + o.passTolerance)} → pass`
