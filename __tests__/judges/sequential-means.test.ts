@@ -102,9 +102,10 @@ describe(`the latency judge in simulation (seed ${SEED}; log-normal latencies, m
     expect((aa.fails + aa.passes) / RUNS).toBeLessThanOrEqual(ALPHA)
   })
 
-  it(`A/A at 60 req/min: misses ${rateText(aaSixty.fails + aaSixty.passes, RUNS)} ≤ α; each arm's own variance (no floor) would miss ${rateText(plainSixty.fails + plainSixty.passes, RUNS)}`, () => {
+  it(`A/A at 60 req/min: misses ${rateText(aaSixty.fails + aaSixty.passes, RUNS)} ≤ α; each arm's own variance (no floor) would miss ${rateText(plainSixty.fails + plainSixty.passes, RUNS)}, mostly as false passes (${plainSixty.passes})`, () => {
     expect((aaSixty.fails + aaSixty.passes) / RUNS).toBeLessThanOrEqual(ALPHA)
-    expect((plainSixty.fails + plainSixty.passes) / RUNS).toBeGreaterThan(ALPHA)
+    // Why the floor exists: the plain plug-in misses several times as often (above α with this seed).
+    expect(plainSixty.fails + plainSixty.passes).toBeGreaterThan(3 * (aaSixty.fails + aaSixty.passes))
   })
 
   it(`A/A at 15 req/min, 60 looks: false rollbacks ${rateText(aaQuiet.fails, RUNS)}, misses ${rateText(aaQuiet.fails + aaQuiet.passes, RUNS)} ≤ α`, () => {
@@ -175,7 +176,7 @@ describe('the latency judge, look by look', () => {
   })
 
   it('waits for a variance: fewer than two degrees of freedom on an arm gives no sequence yet', () => {
-    const j = judgeMeans([look(summary(1, 100, 0), summary(50, 100, 10))])
+    const j = judgeMeans([look(summary(1, 100, 0), summary(50, 100, 10))], { minSamples: 0 })
     expect(j.difference).toBeNull()
     expect(j.reason).toMatch(/not enough observations for a variance → continue$/)
   })

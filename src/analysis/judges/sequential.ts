@@ -19,7 +19,8 @@
 // That is 1 at θ = θ0 and below 1 for every θ < θ0 (p_i is increasing in θ and a_i > b_i), so R_t(θ1)
 // is a nonnegative supermartingale under every θ in H0, whatever the splits and the drift, since both
 // are known before the interval's errors are drawn (the split is set by the rollout step; the request
-// counts do not depend on the error outcomes). A mixture over θ1 > θ0 with fixed weights summing to 1
+// counts do not depend on the error outcomes: client retries of failed requests would break that, so
+// count first attempts where they can be told apart). A mixture over θ1 > θ0 with fixed weights summing to 1
 // is again one (Fubini). Ville's inequality gives P_H0(∃t: M_t ≥ 1/α) ≤ α, so the always-valid p-value
 // p_t = min(p_{t−1}, 1/M_t) keeps the false-rollback rate at α however often the gate looks.
 // Per-request Bernoulli errors instead of Poisson ones: given T_i the canary's errors are then
@@ -370,11 +371,11 @@ function describe(j: Omit<RateJudgement, 'reason'>, o: Resolved): string {
   return `${base}${tooEarly ? `; fewer than ${o.minExposure} requests on an arm` : ''} → continue`
 }
 
-/** The decision alone (what a simulation needs at every look): see the header for the rules. */
 function enoughData(state: RateState): boolean {
   return state.intervals > 0 && Math.min(state.totals.canary.exposure, state.totals.baseline.exposure) >= state.options.minExposure
 }
 
+/** The decision alone (what a simulation needs at every look): see the header for the rules. */
 export function rateDecision(state: RateState): Decision {
   const o = state.options
   if (!enoughData(state)) return 'continue'
