@@ -115,25 +115,29 @@ describe('latency', () => {
 })
 
 describe('drift', () => {
-  // Minutes 10–14 and 15–19 share the 25 % step, so only the slow dependency differs between them.
+  /** One arm's errors, requests and median log-latency over minutes [from, from + 5). */
   const window = (traffic: SimulatedTraffic, arm: 'canary' | 'baseline', from: number): { requests: number; errors: number; logMedian: number } => {
     const logs = Array.from({ length: 5 }, (_, i) => Array.from(traffic.latenciesOf(arm, from + i), Math.log)).flat().sort((a, b) => a - b)
     return { requests: traffic.requests(arm, from + 5, 5), errors: traffic.errors(arm, from + 5, 5), logMedian: logs[Math.floor(logs.length / 2)] }
   }
 
-  it('moves both arms alike: the slow dependency doubles errors and adds 60 % latency from minute 15', () => {
+  it('moves both arms alike: the slow dependency doubles error rates and adds 60 % latency from its onset', () => {
     for (const arm of ['canary', 'baseline'] as const) {
       let before = { requests: 0, errors: 0 }
       let after = { requests: 0, errors: 0 }
       const shift: number[] = []
-      for (let seed = 0; seed < 60; seed++) {
+      for (let seed = 0; seed < 120 && shift.length < 60; seed++) {
         const traffic = new SimulatedTraffic(seed, model({ steps: STEPS, drift: DRIFT }))
-        const a = window(traffic, arm, 10)
-        const b = window(traffic, arm, 15)
+        const onset = traffic.slowFrom
+        if (onset < 5) continue
+        // Rates and medians, not counts: the canary's weight may step at the onset.
+        const a = window(traffic, arm, onset - 5)
+        const b = window(traffic, arm, onset)
         before = { requests: before.requests + a.requests, errors: before.errors + a.errors }
         after = { requests: after.requests + b.requests, errors: after.errors + b.errors }
         shift.push(b.logMedian - a.logMedian)
       }
+      expect(shift.length).toBe(60)
       const rateBefore = before.errors / before.requests
       const rateAfter = after.errors / after.requests
       // The ratio of two rates estimated from k errors each: relative sd about √(1/k₁ + 1/k₂).
@@ -145,12 +149,28 @@ describe('drift', () => {
     }
   })
 
+  it('starts the slow dependency at a minute drawn per canary, before, during or after its analysis', () => {
+    const { earliest, latest } = DRIFT.slowDependency
+    const onsets = Array.from({ length: 900 }, (_, seed) => new SimulatedTraffic(seed, model({ drift: DRIFT })).slowFrom)
+    for (const onset of onsets) {
+      expect(Number.isInteger(onset)).toBe(true)
+      expect(onset).toBeGreaterThanOrEqual(earliest)
+      expect(onset).toBeLessThan(latest)
+    }
+    // Uniform over the whole minutes of [earliest, latest): mean and variance of a discrete uniform.
+    const count = latest - earliest
+    const mean = (earliest + latest - 1) / 2
+    const sd = Math.sqrt((count * count - 1) / 12)
+    expect(Math.abs(sum(onsets) / onsets.length - mean)).toBeLessThan((K * sd) / Math.sqrt(onsets.length))
+    expect(new SimulatedTraffic(1, model()).slowFrom).toBe(Infinity)
+  })
+
   it('swings both arms with the time of day the canary started at', () => {
     // Runs whose first hour falls on the diurnal peak against runs on its trough.
     const peak = { canary: [0, 0], baseline: [0, 0] }
     const trough = { canary: [0, 0], baseline: [0, 0] }
     for (let seed = 0; seed < 400; seed++) {
-      const traffic = new SimulatedTraffic(seed, model({ drift: { ...DRIFT, slowDependency: { fromMinute: Infinity, errors: 1, latency: 1 } } }))
+      const traffic = new SimulatedTraffic(seed, model({ drift: { ...DRIFT, slowDependency: { earliest: 1e9, latest: 1e9 + 1, errors: 1, latency: 1 } } }))
       const phase = Math.sin((2 * Math.PI * (traffic.startOfDay + 7)) / DRIFT.diurnal.periodMinutes)
       const into = phase > 0.7 ? peak : phase < -0.7 ? trough : undefined
       if (!into) continue

@@ -8,7 +8,9 @@
 // - Latencies: log-normal, median × drift × (on the canary) the scenario's latency factor; a factor
 //   scales every request, so median, mean and p99 move by the same ratio.
 // - Drift moves both arms alike: a diurnal swing (each canary starts at a random time of day) and a
-//   slow dependency that makes everything worse from a given minute on.
+//   slow dependency that makes everything worse from a random minute on — its trouble has nothing to
+//   do with the canary's timeline, so it may start before the canary, during its analysis or after.
+//   (A fixed onset would hide it from any judge that has stopped looking by then.)
 //
 // Minute `m` is [m, m + 1) minutes after the canary first got traffic. Every minute draws from its
 // own stream, derived from the seed and the minute, so what a minute holds does not depend on which
@@ -28,8 +30,11 @@ export interface Step {
 export interface Drift {
   /** ×(1 + amplitude · sin(2π (start + minute) / period)) on both arms; `start` is seeded per canary. */
   diurnal: { errorAmplitude: number; latencyAmplitude: number; periodMinutes: number }
-  /** From `fromMinute` on, both arms' error rate × `errors` and latencies × `latency`. */
-  slowDependency: { fromMinute: number; errors: number; latency: number }
+  /**
+   * From its onset on, both arms' error rate × `errors` and latencies × `latency`; the onset is a
+   * whole minute drawn uniformly from [earliest, latest) per canary.
+   */
+  slowDependency: { earliest: number; latest: number; errors: number; latency: number }
 }
 
 export interface TrafficModel {
@@ -55,7 +60,7 @@ export const STEPS: readonly Step[] = [
 /** The drift of the "A/A with drift" scenario. */
 export const DRIFT: Drift = {
   diurnal: { errorAmplitude: 0.4, latencyAmplitude: 0.2, periodMinutes: 24 * 60 },
-  slowDependency: { fromMinute: 15, errors: 2, latency: 1.6 }
+  slowDependency: { earliest: -30, latest: 60, errors: 2, latency: 1.6 }
 }
 
 export const BASE = {
@@ -132,10 +137,13 @@ export function weightAt(steps: readonly Step[], minute: number): number {
 const REQUESTS = 1
 const LATENCIES = 2
 const TIME_OF_DAY = 3
+const ONSET = 4
 
 export class SimulatedTraffic {
   /** Minute of the day at which this canary started (drives the diurnal swing). */
   readonly startOfDay: number
+  /** The minute of the canary's life from which the slow dependency is slow (drift only). */
+  readonly slowFrom: number
   private readonly minutes = new Map<number, Minute>()
   private readonly latencies = new Map<string, Float64Array>()
 
@@ -145,6 +153,8 @@ export class SimulatedTraffic {
   ) {
     const period = model.drift?.diurnal.periodMinutes ?? 24 * 60
     this.startOfDay = floor(createRandom(hashNumbers([seed, TIME_OF_DAY])).uniform() * period)
+    const slow = model.drift?.slowDependency
+    this.slowFrom = slow ? slow.earliest + floor(createRandom(hashNumbers([seed, ONSET])).uniform() * (slow.latest - slow.earliest)) : Infinity
   }
 
   /** Drift multipliers of a minute, the same for both arms. */
@@ -153,7 +163,7 @@ export class SimulatedTraffic {
     if (!drift) return { errors: 1, latency: 1 }
     const { diurnal, slowDependency } = drift
     const phase = sin((2 * PI * (this.startOfDay + minute)) / diurnal.periodMinutes)
-    const slow = minute >= slowDependency.fromMinute
+    const slow = minute >= this.slowFrom
     return {
       errors: (1 + diurnal.errorAmplitude * phase) * (slow ? slowDependency.errors : 1),
       latency: (1 + diurnal.latencyAmplitude * phase) * (slow ? slowDependency.latency : 1)
