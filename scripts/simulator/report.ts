@@ -111,7 +111,7 @@ export const SCORING_LINES = [
   '- **Promoted**: the verdict is Successful (in a regression scenario, a miss).',
   '- **Inconclusive**: the verdict is Inconclusive (manual review, too little data) or Error (including the timeout): the gate decides nothing on its own. Errors are also counted apart.',
   '- ¹ Time to decision, in simulated minutes from the start of the analysis: to the promotion in A/A rows, to the rollback in regression rows ("–": no such run).',
-  '- ² Runs per second of one CPU, the engine on a virtual clock.'
+  '- ² Runs per second of one worker process (wall time, the engine on a virtual clock; it varies with the machine\'s load).'
 ]
 
 export function renderMarkdown(summary: Summary, chart?: string): string {
