@@ -1,0 +1,47 @@
+// How the benchmark scores a run and reports a rate: the verdict → decision rules, the tally of a
+// cell, and Wilson's interval against values worked out by hand from its formula.
+import { describe, expect, it } from '@jest/globals'
+import { addResult, decisionMinutes, emptyCell } from '../../scripts/simulator/bench.js'
+import { decisionOf } from '../../scripts/simulator/canary.js'
+import { JUDGES } from '../../scripts/simulator/judges.js'
+import { nearestRank, wilson } from '../../scripts/simulator/stats.js'
+import { SCENARIOS, TRAFFIC_LEVELS } from '../../scripts/simulator/traffic.js'
+
+describe('scoring', () => {
+  it('reads Failed as a rollback, Successful as a promotion, anything else as no decision', () => {
+    expect(decisionOf('Failed')).toBe('rollback')
+    expect(decisionOf('Successful')).toBe('promote')
+    expect(decisionOf('Inconclusive')).toBe('inconclusive')
+    expect(decisionOf('Error')).toBe('inconclusive')
+  })
+
+  it('tallies a cell, errors among the inconclusive, and times the decision that matters for the scenario', () => {
+    const [aa, regression] = [SCENARIOS.find((s) => !s.regression)!, SCENARIOS.find((s) => s.regression)!]
+    for (const scenario of [aa, regression]) {
+      const cell = emptyCell(JUDGES[0], scenario, TRAFFIC_LEVELS[0])
+      addResult(cell, { id: 0, decisions: 'RPPIE', minutes: [3, 10, 12, 90, 1], busyMs: 5, errorReason: 'boom' })
+      expect(cell).toMatchObject({ runs: 5, rollback: 1, promote: 2, inconclusive: 2, errors: 1, errorReason: 'boom' })
+      expect(decisionMinutes(cell)).toEqual(scenario.regression ? [3] : [10, 12])
+    }
+  })
+})
+
+describe('statistics', () => {
+  it("gives Wilson's 95 % interval", () => {
+    // 10/1000 by hand: centre (0.01 + z²/2000)/(1 + z²/1000) = 0.011875, half-width
+    // z/(1 + z²/1000)·√(p(1−p)/n + z²/(4n²)) = 0.006434.
+    const { lower, upper } = wilson(10, 1000)
+    expect(lower).toBeCloseTo(0.005441, 5)
+    expect(upper).toBeCloseTo(0.018309, 5)
+    // No events: from exactly 0 to z²/(n + z²).
+    expect(wilson(0, 1000).lower).toBe(0)
+    expect(wilson(0, 1000).upper).toBeCloseTo(3.8415 / 1003.8415, 6)
+    expect(wilson(1000, 1000).upper).toBe(1)
+  })
+
+  it('takes quantiles by nearest rank', () => {
+    expect(nearestRank([5, 1, 4, 2, 3], 0.5)).toBe(3)
+    expect(nearestRank(Array.from({ length: 100 }, (_, i) => i + 1), 0.95)).toBe(95)
+    expect(nearestRank([], 0.5)).toBeUndefined()
+  })
+})
