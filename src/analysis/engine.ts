@@ -214,7 +214,8 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
     const score = scoreOf(states)
     const phase = scoreVerdict(score)
     log.info(`${label}score: ${scoreMessage(score, states)} → ${phase}`)
-    if (endsRun(phase)) {
+    // Ends the run only when something is still measuring: once every metric is done it completed.
+    if (endsRun(phase) && !states.every((state) => isCompleted(state.assessment.phase))) {
       log.info(`${label}the score is ${phase}; ending the analysis now`)
       finish('decided')
     }
