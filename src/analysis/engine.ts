@@ -7,9 +7,12 @@ import type { Logger } from '../log.js'
 import { formatDuration } from '../plan/duration.js'
 import { Decided, MeasurementError, type Provider } from '../providers/provider.js'
 import { judgeMeasurement } from './judge.js'
+import { assessJudged, judgeReading, startJudging, waitingView, type JudgeRun } from './judging.js'
+import { scoreMetrics, scoreVerdict, type ScoreResult, type ScoredMetric } from './judges/index.js'
 import { assessMetric, emptyTally, isCompleted, recordMeasurement } from './metric.js'
-import { assessRun, endsRun, verdictOf } from './run.js'
-import type { AnalysisOutcome, Measurement, MetricAssessment, MetricOutcome, MetricSpec, MetricTally } from './types.js'
+import { insufficientData, isCompared, isReadingError, takeReading } from './reading.js'
+import { assessRun, endsRun, verdictOf, type CombinedDecision } from './run.js'
+import type { AnalysisOutcome, AnalysisScore, Measurement, MetricAssessment, MetricOutcome, MetricSpec, MetricTally } from './types.js'
 import { formatValue } from './values.js'
 
 /** Argo retries an errored measurement after 10 s, not after the interval. */
@@ -39,6 +42,46 @@ interface MetricState {
   spec: MetricSpec
   tally: MetricTally
   assessment: MetricAssessment
+  /** What a judged metric has gathered for its judge. */
+  judging?: JudgeRun
+}
+
+function assess(state: MetricState, terminating: boolean): MetricAssessment {
+  return state.judging ? assessJudged(state.spec, state.tally, state.judging, terminating) : assessMetric(state.spec, state.tally, terminating)
+}
+
+/** A deciding mannWhitney metric of the analysis' scoring: the score decides in its place. */
+const inScoring = (state: MetricState): boolean => Boolean(state.spec.scoring && !state.spec.dryRun)
+/** … that has been classified. */
+const classified = (state: MetricState): boolean => Boolean(state.spec.scoring && state.judging?.final?.classification)
+
+/** Kayenta's score over the classified metrics of the scoring (dryRun ones muted, as Kayenta's `muted`). */
+function scoreOf(states: MetricState[]): ScoreResult {
+  const scored: ScoredMetric[] = states.filter(classified).map((state) => {
+    const c = state.judging!.final!.classification!
+    const group = state.spec.judge?.kind === 'mannWhitney' ? state.spec.judge.group : undefined
+    return { name: state.spec.name, classification: c.classification, critical: c.critical, groups: group ? [group] : [], muted: state.spec.dryRun, reason: c.reason }
+  })
+  const scoring = states.find(inScoring)!.spec.scoring!
+  return scoreMetrics(scored, { groupWeights: scoring.groupWeights, thresholds: scoring.thresholds })
+}
+
+/** Whether the score is known: every scored metric classified, or a critical failure, which zeroes it whatever comes. */
+function scoreKnown(states: MetricState[]): boolean {
+  const deciding = states.filter(inScoring)
+  const done = deciding.filter(classified)
+  if (done.length === deciding.length) return true
+  return done.some((state) => {
+    const c = state.judging!.final!.classification!
+    return c.critical && (c.classification === 'High' || c.classification === 'Low')
+  })
+}
+
+function scoreMessage(score: ScoreResult, states: MetricState[]): string {
+  const notPass = states
+    .filter((state) => classified(state) && !state.spec.dryRun && state.judging!.final!.classification!.classification !== 'Pass')
+    .map((state) => `${state.spec.name} ${state.judging!.final!.classification!.classification}`)
+  return `${score.reason}${notPass.length ? `; ${notPass.join(', ')}` : ''}`
 }
 
 class RunStopped extends Error {}
@@ -71,6 +114,59 @@ async function measureOnce(spec: MetricSpec, provider: Provider, options: Analys
     const message = error instanceof Error ? error.message : String(error)
     return { startedAt, finishedAt: clock.now(), phase: 'Error', message: `unexpected failure: ${message}` }
   }
+}
+
+/**
+ * One measurement of a metric compared with its baseline, counted, or judged: every part read at
+ * once (reading.ts), then too little data, the judge, or the conditions with `baseline` beside
+ * `result`.
+ */
+async function measureCompared(state: MetricState, provider: Provider, options: AnalysisOptions, signal: AbortSignal): Promise<Measurement | null> {
+  const { spec, judging } = state
+  const { clock, log } = options
+  const startedAt = clock.now()
+  let reading
+  try {
+    reading = await takeReading(spec, provider, { clock, log, signal })
+  } catch (error) {
+    if (signal.aborted) return null
+    throw error
+  }
+  if (!reading) return null
+  const finishedAt = clock.now()
+  const pair = (canary: unknown, baseline: unknown): Partial<Measurement> => ({
+    ...(canary !== undefined ? { value: canary } : {}),
+    ...(spec.baseline && baseline !== undefined ? { baselineValue: baseline } : {})
+  })
+  if (isReadingError(reading)) {
+    const judge = judging ? { judge: { ...(judging.view ?? { kind: judging.judge.kind }), reason: `no reading: ${reading.message}` } } : {}
+    return { startedAt, finishedAt, phase: 'Error', message: reading.message, ...(reading.permanent ? { permanent: true } : {}), ...pair(reading.canary, reading.baseline), ...judge }
+  }
+  const base: Measurement = { startedAt, finishedAt, phase: 'Inconclusive', message: '', ...pair(reading.canary, reading.baseline) }
+  if (spec.sampleSize && reading.sizes) {
+    const { unit } = spec.sampleSize
+    base.samples = { canary: reading.sizes.canary, ...(reading.sizes.baseline !== undefined ? { baseline: reading.sizes.baseline } : {}), unit }
+    const short = insufficientData(spec, reading)
+    if (short) {
+      // Too little data is neither a pass nor a fail: retried at the next interval, not counted.
+      return {
+        ...base,
+        phase: 'Inconclusive',
+        uncounted: true,
+        message: short,
+        display: `${formatValue(reading.sizes.canary)} ${unit}`,
+        ...(reading.sizes.baseline !== undefined ? { baselineDisplay: `${formatValue(reading.sizes.baseline)} ${unit}` } : {}),
+        ...(judging ? { judge: waitingView(judging, short) } : {})
+      }
+    }
+  }
+  if (judging) {
+    const countReached = spec.count !== undefined && state.tally.count + 1 >= spec.count
+    const judged = judgeReading(spec, judging, reading, countReached)
+    return { ...base, phase: judged.phase, message: judged.message, display: judged.display, baselineDisplay: judged.baselineDisplay, ...(judged.view ? { judge: judged.view } : {}) }
+  }
+  const judged = judgeMeasurement(spec, reading.canary, reading.baseline)
+  return { ...base, phase: judged.phase, message: judged.message, display: judged.display, ...(judged.baselineDisplay !== undefined ? { baselineDisplay: judged.baselineDisplay } : {}) }
 }
 
 function nextWait(spec: MetricSpec, measurement: Measurement): number {
@@ -107,8 +203,23 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
   const states: MetricState[] = metrics.map((spec) => ({
     spec,
     tally: emptyTally(),
-    assessment: { phase: 'Pending', message: 'waiting for its first measurement' }
+    assessment: { phase: 'Pending', message: 'waiting for its first measurement' },
+    ...(spec.judge ? { judging: startJudging(spec.judge) } : {})
   }))
+
+  // Kayenta's score decides for the scored metrics, once known: a Fail (or a critical failure,
+  // which zeroes it) ends the run as a failing metric would.
+  const decideScore = (): void => {
+    if (!scoreKnown(states)) return
+    const score = scoreOf(states)
+    const phase = scoreVerdict(score)
+    log.info(`${label}score: ${scoreMessage(score, states)} → ${phase}`)
+    // Ends the run only when something is still measuring: once every metric is done it completed.
+    if (endsRun(phase) && !states.every((state) => isCompleted(state.assessment.phase))) {
+      log.info(`${label}the score is ${phase}; ending the analysis now`)
+      finish('decided')
+    }
+  }
 
   const runMetric = async (state: MetricState): Promise<void> => {
     const { spec } = state
@@ -120,23 +231,27 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
         await clock.sleep(delay, stop.signal)
       }
       for (;;) {
-        const measurement = await measureOnce(spec, provider, options, stop.signal)
+        const measurement = isCompared(spec) ? await measureCompared(state, provider, options, stop.signal) : await measureOnce(spec, provider, options, stop.signal)
         if (!measurement) return
         state.tally = recordMeasurement(state.tally, measurement)
-        state.assessment = assessMetric(spec, state.tally, false)
+        state.assessment = assess(state, false)
         options.onMeasurement?.(spec, measurement, state.assessment)
         const n = state.tally.measurements.length
-        const value = measurement.phase === 'Error' ? measurement.message : (measurement.display ?? formatValue(measurement.value))
+        const shown = measurement.display ?? formatValue(measurement.value)
+        const value = measurement.phase === 'Error' ? measurement.message : measurement.baselineDisplay !== undefined ? `${shown} (baseline ${measurement.baselineDisplay})` : shown
         const decided = isCompleted(state.assessment.phase)
         const wait = nextWait(spec, measurement)
+        const retry = measurement.phase === 'Error' ? ' (retry after error)' : measurement.uncounted ? ' (not counted: too little data)' : ''
         const next = decided
           ? `metric ${state.assessment.phase}`
-          : `next in ${formatDuration(wait)}${measurement.phase === 'Error' ? ' (retry after error)' : ''}${spec.count !== undefined ? `, ${state.tally.count} of ${spec.count} counted` : ''}`
+          : `next in ${formatDuration(wait)}${retry}${spec.count !== undefined ? `, ${state.tally.count} of ${spec.count} counted` : ''}`
+        const why = measurement.uncounted || (spec.judge && measurement.phase !== 'Error') ? ` (${measurement.message})` : ''
         log.info(
-          `${label}${spec.name}${spec.dryRun ? ' (dryRun)' : ''} #${n}: ${measurement.phase === 'Error' ? `Error: ${value}` : `${value} → ${measurement.phase}`}; ${next}${decided ? '' : describeTimeLeft(clock, options.deadline)}`
+          `${label}${spec.name}${spec.dryRun ? ' (dryRun)' : ''} #${n}: ${measurement.phase === 'Error' ? `Error: ${value}` : `${value} → ${measurement.phase}${why}`}; ${next}${decided ? '' : describeTimeLeft(clock, options.deadline)}`
         )
         if (decided) {
-          if (!spec.dryRun && endsRun(state.assessment.phase)) {
+          if (classified(state)) decideScore()
+          else if (!spec.dryRun && endsRun(state.assessment.phase)) {
             log.info(`${label}${spec.name} is ${state.assessment.phase}: ${state.assessment.message}; ending the analysis now`)
             finish('decided')
           }
@@ -159,15 +274,18 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
   }
 
   const outcomes: MetricOutcome[] = states.map((state) => {
-    if (isCompleted(state.assessment.phase)) return { spec: state.spec, tally: state.tally, ...state.assessment }
+    const judged = state.judging ? { judgement: state.judging.final?.view ?? state.judging.view } : {}
+    const own = { spec: state.spec, tally: state.tally, ...(classified(state) && !state.spec.dryRun ? { scored: true } : {}), ...judged }
+    if (isCompleted(state.assessment.phase)) return { ...own, ...state.assessment }
     if (ending === 'decided') {
       // Another metric decided the run; this one keeps where it was, marked as stopped.
-      const now = assessMetric(state.spec, state.tally, false)
-      return { spec: state.spec, tally: state.tally, phase: now.phase, message: `stopped when the verdict was known (${now.message})`, stopped: true }
+      const now = assess(state, false)
+      return { ...own, phase: now.phase, message: `stopped when the verdict was known (${now.message})`, stopped: true }
     }
-    return { spec: state.spec, tally: state.tally, ...assessMetric(state.spec, state.tally, ending !== 'completed') }
+    return { ...own, ...assess(state, ending !== 'completed') }
   })
-  const run = assessRun(outcomes)
+  const { combined, score } = combinedDecisions(states, outcomes, ending)
+  const run = assessRun(outcomes, combined)
   let verdict = verdictOf(run.phase)
   const reasons = [...run.reasons]
   if (ending === 'stopped' && verdict === 'Successful' && !options.passOnStop) {
@@ -175,8 +293,48 @@ export async function runAnalysis(options: AnalysisOptions): Promise<AnalysisOut
     reasons.unshift('the analysis was stopped before it finished')
   }
   if (ending === 'timeout' && verdict !== 'Failed') {
-    verdict = 'Error'
-    reasons.unshift(`the analysis did not reach a verdict before the timeout (${formatDuration(clock.now() - startedAt)} in)`)
+    const elapsed = formatDuration(clock.now() - startedAt)
+    // Only too little data kept it from a verdict: that asks for a manual review, not a rollback.
+    const open = [...outcomes.filter((m) => !m.spec.dryRun && !m.scored), ...combined].filter((m) => m.phase !== 'Successful')
+    if (verdict === 'Inconclusive' && open.length > 0 && open.every((m) => m.insufficientData)) {
+      reasons.unshift(`too little data before the timeout (${elapsed} in): the readings stayed below sampleSize.minimum`)
+    } else {
+      verdict = 'Error'
+      reasons.unshift(`the analysis did not reach a verdict before the timeout (${elapsed} in)`)
+    }
   }
-  return { verdict, startedAt, finishedAt: clock.now(), metrics: outcomes, reasons, ending }
+  return { verdict, startedAt, finishedAt: clock.now(), metrics: outcomes, reasons, ending, ...(score ? { score } : {}) }
+}
+
+/** The score, as a decision beside the metrics, when the analysis has a scoring. */
+function combinedDecisions(
+  states: MetricState[],
+  outcomes: MetricOutcome[],
+  ending: AnalysisOutcome['ending']
+): { combined: Array<CombinedDecision & { insufficientData?: boolean }>; score?: AnalysisScore } {
+  if (!states.some(inScoring)) return { combined: [] }
+  if (scoreKnown(states)) {
+    const result = scoreOf(states)
+    const score: AnalysisScore = {
+      score: result.score,
+      classification: result.classification,
+      reason: result.reason,
+      groups: result.groups.map((g) => ({ name: g.name, score: g.score, weight: g.weight }))
+    }
+    return { combined: [{ name: 'score', phase: scoreVerdict(result), message: scoreMessage(result, states) }], score }
+  }
+  const missing = states.map((state, index) => ({ state, outcome: outcomes[index] })).filter(({ state }) => inScoring(state) && !classified(state))
+  const names = missing.map(({ state }) => state.spec.name).join(', ')
+  return {
+    combined: [
+      {
+        name: 'score',
+        // Decided by another metric: the score no longer matters, and is not a reason.
+        phase: ending === 'decided' ? 'Running' : 'Inconclusive',
+        stopped: ending === 'decided',
+        message: `not scored: ${names} ${missing.length === 1 ? 'was' : 'were'} not classified`,
+        insufficientData: missing.every(({ outcome }) => outcome.insufficientData)
+      }
+    ]
+  }
 }

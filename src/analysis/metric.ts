@@ -22,6 +22,13 @@ export function emptyTally(): MetricTally {
 /** The tally after one more measurement (Argo's counters: errors do not count towards `count`). */
 export function recordMeasurement(tally: MetricTally, measurement: Measurement): MetricTally {
   const next: MetricTally = { ...tally, measurements: [...tally.measurements, measurement] }
+  if (measurement.uncounted) {
+    // Too little data: not a pass, not a failure, and not towards count or inconclusiveLimit. The
+    // reading itself worked; a run of successes it interrupts starts again.
+    next.consecutiveError = 0
+    next.consecutiveSuccess = 0
+    return next
+  }
   switch (measurement.phase) {
     case 'Successful':
       next.successful++
@@ -134,6 +141,8 @@ export function assessMetric(spec: MetricSpec, tally: MetricTally, terminating: 
     return { phase: 'Successful', message: successMessage(spec, tally) }
   }
   if (terminating) {
+    const waiting = waitingForData(tally, spec.count)
+    if (waiting) return waiting
     if (tally.count === 0) {
       return {
         phase: 'Error',
@@ -144,6 +153,23 @@ export function assessMetric(spec: MetricSpec, tally: MetricTally, terminating: 
     return { phase: 'Successful', message: successMessage(spec, tally) }
   }
   return { phase: 'Running', message: progressMessage(spec, tally) }
+}
+
+/**
+ * A metric whose last reading (errors aside) had too little data, or that never had enough, when
+ * the run stops: Inconclusive, since it could not be judged, never Successful on what came before.
+ */
+export function waitingForData(tally: MetricTally, of?: number): MetricAssessment | undefined {
+  const readings = tally.measurements.filter((m) => m.phase !== 'Error')
+  const last = readings[readings.length - 1]
+  if (!last?.uncounted) return undefined
+  const uncounted = readings.filter((m) => m.uncounted).length
+  const counted = of === undefined ? `${tally.count} counted` : `${tally.count} of ${of} counted`
+  return {
+    phase: 'Inconclusive',
+    message: `${last.message} (${uncounted} reading${uncounted === 1 ? '' : 's'} with too little data, ${counted} when the run stopped)`,
+    insufficientData: true
+  }
 }
 
 // Limits that tolerate every failure or every inconclusive measurement would otherwise pass a

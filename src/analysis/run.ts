@@ -25,9 +25,24 @@ export interface RunAssessment {
   reasons: string[]
 }
 
-/** The run's phase now, with one reason per metric that keeps it from Successful. */
-export function assessRun(metrics: Pick<MetricOutcome, 'spec' | 'phase' | 'message' | 'stopped'>[]): RunAssessment {
-  const deciding = metrics.filter((m) => !m.spec.dryRun)
+/** A decision made over several metrics (Kayenta's score), weighed beside the metrics. */
+export interface CombinedDecision {
+  name: string
+  phase: MetricPhase
+  message: string
+  /** Left unfinished when another metric decided the run: not a reason. */
+  stopped?: boolean
+}
+
+/**
+ * The run's phase now, with one reason per metric that keeps it from Successful. Metrics whose
+ * classification went into a score do not decide on their own: the score (in `combined`) does.
+ */
+export function assessRun(metrics: Pick<MetricOutcome, 'spec' | 'phase' | 'message' | 'stopped' | 'scored'>[], combined: CombinedDecision[] = []): RunAssessment {
+  const deciding = [
+    ...metrics.filter((m) => !m.spec.dryRun && !m.scored).map((m) => ({ name: m.spec.name, phase: m.phase, message: m.message, stopped: m.stopped })),
+    ...combined.map((c) => ({ name: c.name, phase: c.phase, message: c.message, stopped: c.stopped }))
+  ]
   if (deciding.length === 0) {
     // Nothing that could fail the run took part, so nothing can pass it either.
     const why = metrics.length === 0
@@ -38,8 +53,8 @@ export function assessRun(metrics: Pick<MetricOutcome, 'spec' | 'phase' | 'messa
   const phase = worstPhase(deciding.map((m) => m.phase))
   const reasons =
     phase === 'Successful'
-      ? deciding.map((m) => `${m.spec.name}: ${m.message}`)
-      : deciding.filter((m) => m.phase !== 'Successful' && !m.stopped).sort((a, b) => ORDER[b.phase] - ORDER[a.phase]).map((m) => `${m.spec.name} ${m.phase}: ${m.message}`)
+      ? deciding.map((m) => `${m.name}: ${m.message}`)
+      : deciding.filter((m) => m.phase !== 'Successful' && !m.stopped).sort((a, b) => ORDER[b.phase] - ORDER[a.phase]).map((m) => `${m.name} ${m.phase}: ${m.message}`)
   reasons.push(...dryRunReasons(metrics))
   return { phase, reasons }
 }

@@ -3,15 +3,17 @@
 // metric; then every value is checked, and every problem is reported at its file and line.
 import type { IssueList } from '../config-error.js'
 import type { RE2JS } from 're2js'
-import { parseExpression, ExprSyntaxError } from '../analysis/expr/index.js'
 import { compileRegex, RE2_HINT } from '../analysis/expr/regex.js'
-import type { Condition, MetricSpec, ProviderSpec } from '../analysis/types.js'
+import { referencedNames } from '../analysis/expr/index.js'
+import type { BaselineSpec, Condition, JudgeSpec, MetricSpec, ProviderSpec, SampleSizeSpec } from '../analysis/types.js'
 import { displayUrl, SECRET_NAME, type Secrets } from '../secrets.js'
 import { parseDuration } from './duration.js'
 import { parseJsonPath } from '../providers/jsonpath.js'
 import type { YamlPath } from './load.js'
 import type { JobConfig, NewRelicConfig, PrometheusConfig, RawArg, RawStepArg, WebConfig } from './schema.js'
-import { fieldPath, type AnalysisTemplate, type TemplateMetric } from './templates.js'
+import { MetricChecker } from './checker.js'
+import { applyScoring, checkJudge, checkJudgedFields, checkNotJob, checkSampleSize, judgeKind, type CheckedSampleSize } from './comparison.js'
+import { suggestion, type AnalysisTemplate, type DeclaredScoring, type TemplateMetric } from './templates.js'
 
 export interface ArgValue {
   value: string
@@ -217,70 +219,6 @@ function matchesDryRun(rules: DryRunRule[], name: string): boolean {
   return rules.some((rule) => rule.pattern === '*' || rule.pattern === name || rule.regex?.testExact(name) === true)
 }
 
-class MetricChecker {
-  constructor(
-    private readonly metric: TemplateMetric,
-    private readonly issues: IssueList
-  ) {}
-
-  report(field: YamlPath, message: string): void {
-    this.issues.add({
-      where: this.metric.doc.at([...this.metric.path, ...field]),
-      subject: `metric "${this.metric.raw.name}"`,
-      field: fieldPath(field) || undefined,
-      message
-    })
-  }
-
-  duration(field: string, value: unknown, allowZero: boolean): number | undefined {
-    if (value === undefined) return undefined
-    const ms = typeof value === 'string' ? parseDuration(value) : undefined
-    if (ms === undefined || ms < 0 || (!allowZero && ms === 0)) {
-      this.report([field], `"${String(value)}" is not a ${allowZero ? '' : 'positive '}duration (use Go durations such as 30s, 1m, 1h30m)`)
-      return undefined
-    }
-    return ms
-  }
-
-  whole(field: YamlPath, value: unknown, min: number, fallback: number): number {
-    if (value === undefined) return fallback
-    const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN
-    if (!Number.isInteger(number) || number < min) {
-      this.report(field, `"${String(value)}" must be a whole number ≥ ${min}`)
-      return fallback
-    }
-    return number
-  }
-
-  condition(field: string, source: unknown): Condition | undefined {
-    if (source === undefined) return undefined
-    const text = String(source).trim()
-    if (text === '') {
-      this.report([field], 'is empty')
-      return undefined
-    }
-    try {
-      return { source: text, expr: parseExpression(text) }
-    } catch (error) {
-      if (error instanceof ExprSyntaxError) {
-        this.report([field], `${error.message} — in: ${text}`)
-        return undefined
-      }
-      throw error
-    }
-  }
-
-  number(field: YamlPath, value: unknown): number | undefined {
-    if (value === undefined) return undefined
-    const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN
-    if (!Number.isFinite(number)) {
-      this.report(field, `"${String(value)}" is not a number`)
-      return undefined
-    }
-    return number
-  }
-}
-
 function headerSecrets(headers: Array<{ key: string; value: string }> | undefined, secrets: Secrets): void {
   for (const header of headers ?? []) secrets.addHeader(header.key, header.value)
 }
@@ -368,8 +306,137 @@ function queryText(provider: ProviderSpec): string {
   }
 }
 
+/** The metric's provider asking another query: a sampleSize query (an instant query, one number). */
+function withQuery(provider: ProviderSpec, query: string): ProviderSpec {
+  switch (provider.kind) {
+    case 'prometheus': {
+      const { rangeQuery, ...config } = provider.config
+      return { kind: 'prometheus', config: { ...config, query } }
+    }
+    case 'newRelic':
+      return { kind: 'newRelic', config: { ...provider.config, query } }
+    default:
+      throw new Error(`a sampleSize query needs a prometheus or newRelic provider, not ${provider.kind}`)
+  }
+}
+
+/** Reports problems of the baseline's copy of a field as the baseline's. */
+class BaselineChecker extends MetricChecker {
+  override report(field: Parameters<MetricChecker['report']>[0], message: string): void {
+    super.report(field, `baseline: ${message}`)
+  }
+}
+
+const usesArg = (value: unknown, name: string): boolean => {
+  const text = JSON.stringify(value) ?? ''
+  return [...text.matchAll(PLACEHOLDER)].some((match) => match[1] === `args.${name}`)
+}
+
+interface BaselineArgs {
+  args: ArgValues
+  shown: BaselineSpec['args']
+  /** A value is a stand-in until the cluster is read (run's first check): sameness cannot be told yet. */
+  deferred: boolean
+}
+
+/**
+ * The args of the baseline's copy of the query: the metric's args with those of baseline.args
+ * in their place. Each must be an arg the template declares, with a value (or, in run, valueFrom).
+ */
+function baselineArgs(template: AnalysisTemplate, metric: TemplateMetric, raw: TemplateMetric['raw'], args: ArgValues, context: InstantiateContext & ArgContext, check: MetricChecker): BaselineArgs | undefined {
+  const declared = template.args.map((arg) => arg.name)
+  const result: BaselineArgs = { args: new Map(args), shown: [], deferred: false }
+  let ok = true
+  const seen = new Set<string>()
+  raw.baseline!.args.forEach((arg, index) => {
+    const path = ['baseline', 'args', index]
+    const problem = (field: string[], message: string): void => {
+      check.report([...path, ...field], message)
+      ok = false
+    }
+    if (!declared.includes(arg.name)) return problem(['name'], `arg "${arg.name}" is not declared by template "${template.name}"${suggestion(arg.name, declared)}: it would change nothing in the baseline’s query`)
+    if (seen.has(arg.name)) return problem(['name'], `arg "${arg.name}" is given twice`)
+    seen.add(arg.name)
+    if (arg.value !== undefined && arg.valueFrom) return problem([], `arg "${arg.name}": give value or valueFrom, not both`)
+    let resolved: { value: string; source: string } | undefined
+    if (arg.value !== undefined) resolved = { value: String(arg.value), source: 'baseline' }
+    else if (!arg.valueFrom) return problem([], `arg "${arg.name}" needs the baseline’s value${context.resolveValueFrom ? ' (or valueFrom)' : ''}`)
+    else if (!context.resolveValueFrom) {
+      return problem(['valueFrom'], `arg "${arg.name}" comes from the cluster (valueFrom), and analyze does not read the cluster: give the baseline’s value, e.g. value: "{{args.stable-${arg.name}}}" with that arg declared and given in the args input`)
+    } else {
+      // The arg as written, not its substituted copy: run's resolver knows the plan's own objects.
+      const outcome = context.resolveValueFrom(metric.raw.baseline!.args[index], template)
+      if ('problem' in outcome) return problem(['valueFrom'], `arg "${arg.name}": ${outcome.problem}`)
+      resolved = outcome
+    }
+    const canary = args.get(arg.name)
+    const secret = Boolean(canary?.secret) || Boolean(arg.valueFrom?.secretKeyRef) || SECRET_NAME.test(arg.name) || resolved.source.startsWith('secret')
+    const deferred = resolved.source === DEFERRED_SOURCE || canary?.source === DEFERRED_SOURCE
+    if (secret && !deferred) context.secrets.add(resolved.value)
+    result.deferred ||= deferred
+    result.args.set(arg.name, { value: resolved.value, secret, source: resolved.source })
+    result.shown.push({ name: arg.name, value: resolved.value, source: resolved.source })
+  })
+  return ok ? result : undefined
+}
+
+/** Why the baseline's query came out as the canary's, arg by arg. */
+function whySame(shown: BaselineSpec['args'], args: ArgValues, provider: unknown): string {
+  return shown
+    .map(({ name, value }) => {
+      if (!usesArg(provider, name)) return `the provider does not use {{args.${name}}}`
+      const canary = args.get(name)
+      return canary?.secret ? `${name} is the same for both` : `${name} is ${JSON.stringify(value)} for both`
+    })
+    .join('; ')
+}
+
+/**
+ * The baseline's copy of the metric's provider (and of its sampleSize query): the same query with
+ * the baseline's args. A baseline that asks exactly what the canary asks would compare the canary
+ * with itself and pass every regression, so it is refused.
+ */
+function instantiateBaseline(
+  template: AnalysisTemplate,
+  metric: TemplateMetric,
+  raw: TemplateMetric['raw'],
+  args: ArgValues,
+  canary: ProviderSpec,
+  context: InstantiateContext & ArgContext,
+  check: MetricChecker
+): { spec: BaselineSpec; args: BaselineArgs } | undefined {
+  const resolved = baselineArgs(template, metric, raw, args, context, check)
+  if (!resolved) return undefined
+  // Placeholders the canary's copy could not fill were reported there already.
+  const quiet: Substitution = { args: resolved.args, report: () => {} }
+  const config = (substitute(metric.raw.provider, quiet) as Record<string, unknown>)[metric.provider] as Record<string, unknown>
+  const provider = checkProvider(metric, config, new BaselineChecker(metric, check.issues), context)
+  if (!provider) return undefined
+  if (!resolved.deferred && JSON.stringify(provider.config) === JSON.stringify(canary.config)) {
+    check.report(['baseline', 'args'], `the baseline measures the same as the canary: give baseline.args that differ (${whySame(resolved.shown, args, metric.raw.provider)})`)
+    return undefined
+  }
+  return { spec: { provider, query: queryText(provider), args: resolved.shown }, args: resolved }
+}
+
+/** The sampleSize as the engine measures it: a second query per arm, or an expression. */
+function sampleSizeSpec(sample: CheckedSampleSize, metric: TemplateMetric, canary: ProviderSpec, baseline: { spec: BaselineSpec; args: BaselineArgs } | undefined, check: MetricChecker): SampleSizeSpec | undefined {
+  if (sample.query === undefined) return { minimum: sample.minimum, unit: sample.unit, value: sample.value }
+  const text = sample.query.trim()
+  let baselineQuery: ProviderSpec | undefined
+  if (baseline) {
+    const own = String(substitute(metric.raw.sampleSize!.query, { args: baseline.args.args, report: () => {} })).trim()
+    if (own === text && !baseline.args.deferred) {
+      check.report(['sampleSize', 'query'], `the baseline’s sampleSize query is the canary’s: it would count the same ${sample.unit} for both; use the args of baseline.args in it (${baseline.spec.args.map((a) => `{{args.${a.name}}}`).join(', ')})`)
+      return undefined
+    }
+    baselineQuery = withQuery(baseline.spec.provider, own)
+  }
+  return { minimum: sample.minimum, unit: sample.unit, value: sample.value, query: { canary: withQuery(canary, text), baseline: baselineQuery, text } }
+}
+
 /** One metric of a template with its args applied, checked; undefined when it has problems. */
-function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, args: ArgValues, dryRunList: DryRunRule[], context: InstantiateContext, issues: IssueList): Omit<MetricSpec, 'name'> | undefined {
+function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, args: ArgValues, dryRunList: DryRunRule[], context: InstantiateContext & ArgContext, issues: IssueList): Omit<MetricSpec, 'name'> | undefined {
   const before = issues.issues.length
   const check = new MetricChecker(metric, issues)
   const raw = substitute(metric.raw, { args, report: (path, message) => check.report(path, message) }) as typeof metric.raw
@@ -384,12 +451,26 @@ function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, a
   const inconclusiveLimit = check.whole(['inconclusiveLimit'], raw.inconclusiveLimit, 0, 0)
   const consecutiveErrorLimit = check.whole(['consecutiveErrorLimit'], raw.consecutiveErrorLimit, 0, 4)
   const consecutiveSuccessLimit = check.whole(['consecutiveSuccessLimit'], raw.consecutiveSuccessLimit, 0, 0)
-  if (failureLimit === -1 && consecutiveSuccessLimit === 0) {
-    check.report(['failureLimit'], 'failureLimit -1 (no limit) needs a consecutiveSuccessLimit, or the metric could never fail')
+  checkNotJob(raw, metric.provider, check)
+  const kind = raw.judge && metric.provider !== 'job' ? judgeKind(raw.judge, check) : undefined
+  let judge: JudgeSpec | undefined
+  if (kind) {
+    // The judge decides: Argo's limits and conditions are refused (checkJudgedFields), not checked.
+    checkJudgedFields(raw, kind, metric.provider, check)
+    judge = checkJudge(raw.judge!, kind, check)
+    if (kind === 'mannWhitney' && count === undefined) {
+      check.report(['count'], 'mannWhitney judges once, when count is reached (Kayenta’s fixed horizon): give the metric a count')
+    }
+  } else {
+    if (failureLimit === -1 && consecutiveSuccessLimit === 0) {
+      check.report(['failureLimit'], 'failureLimit -1 (no limit) needs a consecutiveSuccessLimit, or the metric could never fail')
+    }
+    for (const problem of unreachableLimits({ count, failureLimit, inconclusiveLimit, consecutiveSuccessLimit })) check.report([problem.field], problem.message)
   }
-  for (const problem of unreachableLimits({ count, failureLimit, inconclusiveLimit, consecutiveSuccessLimit })) check.report([problem.field], problem.message)
+  const sample = raw.sampleSize && metric.provider !== 'job' ? checkSampleSize(raw.sampleSize, metric.provider, check) : undefined
   const successCondition = check.condition('successCondition', raw.successCondition)
   const failureCondition = check.condition('failureCondition', raw.failureCondition)
+  checkBaselineReads(raw, { successCondition, failureCondition }, [sample?.value, judge?.kind === 'mannWhitney' || judge?.kind === 'sequentialMean' ? judge.samples : judge?.events], kind !== undefined, check)
   let thresholdRange: MetricSpec['thresholdRange']
   if (raw.thresholdRange) {
     const min = check.number(['thresholdRange', 'min'], raw.thresholdRange.min)
@@ -400,11 +481,14 @@ function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, a
   }
   const dryRun = raw.dryRun === true || matchesDryRun(dryRunList, raw.name)
   // A Job's exit code is a condition of its own (as in Argo); every other metric needs one.
-  if (!dryRun && metric.provider !== 'job' && raw.successCondition === undefined && raw.failureCondition === undefined && raw.thresholdRange === undefined) {
+  if (!dryRun && !raw.judge && metric.provider !== 'job' && raw.successCondition === undefined && raw.failureCondition === undefined && raw.thresholdRange === undefined) {
     check.report([], 'has no successCondition, failureCondition or thresholdRange: canary-gate does not pass a metric that checks nothing (Argo would); add a condition, or mark it dryRun')
   }
   const provider = checkProvider(metric, raw.provider[metric.provider] as Record<string, unknown>, check, context)
-  if (issues.issues.length > before || !provider) return undefined
+  if (!provider) return undefined
+  const baseline = raw.baseline ? instantiateBaseline(template, metric, raw, args, provider, context, check) : undefined
+  const sampleSize = sample ? sampleSizeSpec(sample, metric, provider, baseline, check) : undefined
+  if (issues.issues.length > before) return undefined
   return {
     template: template.name,
     location: metric.doc.at(metric.path),
@@ -420,7 +504,37 @@ function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, a
     consecutiveSuccessLimit,
     dryRun,
     provider,
-    query: queryText(provider)
+    query: queryText(provider),
+    ...(baseline ? { baseline: baseline.spec } : {}),
+    ...(sampleSize ? { sampleSize } : {}),
+    ...(judge ? { judge } : {})
+  }
+}
+
+/**
+ * `baseline` in a condition needs a baseline to read; a baseline no condition reads is measured for
+ * nothing (and was likely meant to be compared). The expressions over one arm's answer (samples,
+ * events, sampleSize.value) see that answer as `result` only.
+ */
+function checkBaselineReads(
+  raw: TemplateMetric['raw'],
+  conditions: { successCondition?: Condition; failureCondition?: Condition },
+  perArm: Array<Condition | undefined>,
+  judged: boolean,
+  check: MetricChecker
+): void {
+  const reads = (condition: Condition | undefined): boolean => Boolean(condition && referencedNames(condition.expr).includes('baseline'))
+  let read = false
+  for (const [field, condition] of Object.entries(conditions)) {
+    if (!reads(condition)) continue
+    read = true
+    if (!raw.baseline) check.report([field], 'reads baseline, but the metric has no baseline: add baseline.args, the args that differ for the stable version')
+  }
+  for (const condition of perArm) {
+    if (reads(condition)) check.report([], `${condition!.source} reads baseline, but it is evaluated on each arm’s answer, which it sees as result`)
+  }
+  if (raw.baseline && !judged && !read && (raw.successCondition !== undefined || raw.failureCondition !== undefined || raw.thresholdRange !== undefined)) {
+    check.report(['baseline'], 'is measured, but no condition reads it: compare with it (e.g. successCondition: result <= baseline * 1.1), or remove baseline')
   }
 }
 
@@ -429,7 +543,9 @@ export function instantiateMetrics(templates: AnalysisTemplate[], context: Insta
   const counts = new Map<string, number>()
   for (const template of templates) for (const metric of template.metrics) counts.set(metric.raw.name, (counts.get(metric.raw.name) ?? 0) + 1)
   const specs: MetricSpec[] = []
+  const scorings: Array<{ scoring: DeclaredScoring; template: string }> = []
   const stepRules = dryRunRules(context.dryRun ?? [], (index) => ({ where: context.dryRunWhere?.(index) ?? 'the analysis step', field: `dryRun[${index}].metricName` }), issues)
+  const start = issues.issues.length
   for (const template of templates) {
     const before = issues.issues.length
     const templateRules = dryRunRules(
@@ -440,6 +556,7 @@ export function instantiateMetrics(templates: AnalysisTemplate[], context: Insta
       },
       issues
     )
+    if (template.scoring) scorings.push({ scoring: template.scoring, template: template.name })
     const args = resolveArgs(template, context, issues)
     if (issues.issues.length > before) continue
     for (const metric of template.metrics) {
@@ -449,5 +566,7 @@ export function instantiateMetrics(templates: AnalysisTemplate[], context: Insta
       specs.push({ name, ...spec })
     }
   }
+  // With metrics missing for their problems, which groups are used cannot be told.
+  applyScoring(scorings, specs, issues, issues.issues.length === start)
   return specs
 }

@@ -63,6 +63,60 @@ export type NewRelicConfig = z.infer<typeof newRelic>
 export type WebConfig = z.infer<typeof web>
 export type JobConfig = z.infer<typeof job>
 
+const argValue = z.union([z.string(), z.number(), z.boolean()], { error: 'must be text' })
+const valueFrom = z.strictObject({
+  secretKeyRef: opt(z.strictObject({ name: text, key: text })),
+  fieldRef: opt(z.strictObject({ fieldPath: text })),
+  podTemplateHashValue: opt(z.enum(['Stable', 'Latest'], { error: 'must be Stable or Latest' }))
+})
+
+const argSchema = z.strictObject({ name: nonEmpty, value: opt(argValue), valueFrom: opt(valueFrom) })
+export type RawArg = z.infer<typeof argSchema>
+
+// canary-gate's own metric fields (judges and baselines). Numbers may be "{{args.x}}" text: they are
+// checked once substituted, as counts and limits are.
+const baseline = z.strictObject({
+  args: z.array(argSchema, { error: 'must be a list of {name, value} args' }).check(z.minLength(1, 'needs at least one arg that differs from the canary’s'))
+})
+const sampleSize = z.strictObject({
+  minimum: numberOrText,
+  unit: opt(nonEmpty),
+  query: opt(nonEmpty),
+  value: opt(nonEmpty)
+})
+const sequentialOptions = {
+  alpha: opt(numberOrText),
+  tolerance: opt(numberOrText),
+  passTolerance: opt(numberOrText)
+}
+const mannWhitney = z.strictObject({
+  direction: opt(z.enum(['increase', 'decrease', 'either'], { error: 'must be increase, decrease or either' })),
+  critical: opt(flag),
+  mustHaveData: opt(flag),
+  nanStrategy: opt(z.enum(['remove', 'replace'], { error: 'must be remove or replace' })),
+  effectSize: opt(
+    z.strictObject({
+      measure: opt(z.enum(['meanRatio', 'cles'], { error: 'must be meanRatio or cles' })),
+      allowedIncrease: opt(numberOrText),
+      criticalIncrease: opt(numberOrText),
+      allowedDecrease: opt(numberOrText),
+      criticalDecrease: opt(numberOrText)
+    })
+  ),
+  outliers: opt(z.strictObject({ strategy: opt(z.enum(['keep', 'remove'], { error: 'must be keep or remove' })), outlierFactor: opt(numberOrText) })),
+  minSamples: opt(wholeOrText),
+  confidence: opt(numberOrText),
+  group: opt(nonEmpty),
+  samples: opt(nonEmpty),
+  unit: opt(nonEmpty)
+})
+const sequentialRate = z.strictObject({ ...sequentialOptions, events: opt(nonEmpty) })
+const sequentialMean = z.strictObject({ ...sequentialOptions, minSamples: opt(wholeOrText), samples: opt(nonEmpty), unit: opt(nonEmpty) })
+export const judgeSchemas = { mannWhitney, sequentialRate, sequentialMean } as const
+export type JudgeKind = keyof typeof judgeSchemas
+const judge = z.strictObject({ mannWhitney: opt(mannWhitney), sequentialRate: opt(sequentialRate), sequentialMean: opt(sequentialMean) })
+export type RawJudge = z.infer<typeof judge>
+
 export const metricSchema = z.strictObject({
   name: nonEmpty,
   interval: opt(text),
@@ -78,19 +132,13 @@ export const metricSchema = z.strictObject({
   dryRun: opt(flag),
   // Flagger's shorthand: success when min ≤ value ≤ max
   thresholdRange: opt(z.strictObject({ min: opt(numberOrText), max: opt(numberOrText) })),
+  // canary-gate: compare with the baseline, on enough data, by a judge
+  baseline: opt(baseline),
+  sampleSize: opt(sampleSize),
+  judge: opt(judge),
   provider: z.record(z.string(), z.unknown(), { error: 'must name one provider, e.g. prometheus: {…}' })
 })
 export type RawMetric = z.infer<typeof metricSchema>
-
-const argValue = z.union([z.string(), z.number(), z.boolean()], { error: 'must be text' })
-const valueFrom = z.strictObject({
-  secretKeyRef: opt(z.strictObject({ name: text, key: text })),
-  fieldRef: opt(z.strictObject({ fieldPath: text })),
-  podTemplateHashValue: opt(z.enum(['Stable', 'Latest'], { error: 'must be Stable or Latest' }))
-})
-
-const argSchema = z.strictObject({ name: nonEmpty, value: opt(argValue), valueFrom: opt(valueFrom) })
-export type RawArg = z.infer<typeof argSchema>
 
 const metricNameRef = z.strictObject({ metricName: nonEmpty })
 const retention = z.strictObject({ metricName: nonEmpty, limit: z.int({ error: 'must be a whole number' }) })
@@ -109,6 +157,14 @@ export const templateSchema = z.strictObject({
     measurementRetention: opt(z.array(retention, { error: 'must be a list of {metricName, limit} entries' })),
     // Argo's template composition: read so that it can be refused by name (templates.ts).
     templates: opt(z.array(templateRef, { error: 'must be a list of {templateName} references' })),
+    // canary-gate: Kayenta's score over the analysis' mannWhitney metrics (checked in instantiate.ts).
+    scoring: opt(
+      z.strictObject({
+        groups: opt(z.record(z.string(), z.number({ error: 'must be a number (a weight in percent)' }), { error: 'must map group names to weights, e.g. { latency: 60, errors: 40 }' })),
+        pass: z.number({ error: 'must be a number from 0 to 100' }),
+        marginal: z.number({ error: 'must be a number from 0 to 100' })
+      })
+    ),
     // An AnalysisRun field that templates carry in practice (the seed's does); the cluster drops it
     // from a template, and it decides nothing, so it is accepted and ignored.
     ttlStrategy: opt(z.unknown())
@@ -116,6 +172,7 @@ export const templateSchema = z.strictObject({
   status: opt(z.unknown())
 })
 export type RawTemplate = z.infer<typeof templateSchema>
+export type RawScoring = NonNullable<RawTemplate['spec']['scoring']>
 
 const stepArg = z.strictObject({ name: nonEmpty, value: opt(argValue), valueFrom: opt(valueFrom) })
 export type RawStepArg = z.infer<typeof stepArg>

@@ -5,7 +5,7 @@
 import * as z from 'zod/mini'
 import { IssueList } from '../config-error.js'
 import type { SourceDocument, YamlPath } from './load.js'
-import { metricSchema, providerSchemas, SUPPORTED_PROVIDERS, templateSchema, type ProviderKind, type RawArg, type RawMetric } from './schema.js'
+import { metricSchema, providerSchemas, SUPPORTED_PROVIDERS, templateSchema, type ProviderKind, type RawArg, type RawMetric, type RawScoring } from './schema.js'
 
 export interface TemplateMetric {
   raw: RawMetric
@@ -26,6 +26,14 @@ export interface DeclaredAt {
   index: number
 }
 
+/** A template's `scoring` (canary-gate), with where it is written. */
+export interface DeclaredScoring {
+  value: RawScoring
+  /** The template that declares it. */
+  template: string
+  doc: SourceDocument
+}
+
 export interface AnalysisTemplate {
   kind: 'AnalysisTemplate' | 'ClusterAnalysisTemplate'
   name: string
@@ -39,6 +47,8 @@ export interface AnalysisTemplate {
   dryRun: string[]
   /** Where each of `dryRun` is written, in the same order. */
   dryRunSources: DeclaredAt[]
+  /** Its scoring, or that of a template it is made of (at most one: two are an error). */
+  scoring?: DeclaredScoring
   /**
    * The templates this one is made of, as `kind/name`: itself first, then those its spec.templates
    * name, recursively, each once. A template that composes none has only itself.
@@ -60,6 +70,7 @@ export interface TemplatePart {
   dryRun: string[]
   dryRunSources: DeclaredAt[]
   retention: Array<{ metricName: string; where: string }>
+  scoring?: DeclaredScoring
   /** spec.templates as written, with the line of each reference. */
   refs: Array<{ key: string; kind: AnalysisTemplate['kind']; name: string; path: YamlPath }>
 }
@@ -257,6 +268,7 @@ function readTemplate(doc: SourceDocument, issues: IssueList): TemplatePart | un
     dryRun: (spec.dryRun ?? []).map((entry) => entry.metricName),
     dryRunSources: (spec.dryRun ?? []).map((_entry, index) => at(['spec', 'dryRun', index, 'metricName'], index)),
     retention: (spec.measurementRetention ?? []).map((entry, index) => ({ metricName: entry.metricName, where: doc.at(['spec', 'measurementRetention', index]) })),
+    scoring: spec.scoring ? { value: spec.scoring, template: metadata.name, doc } : undefined,
     refs: (spec.templates ?? []).map((ref, index) => {
       const refKind = ref.clusterScope ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate'
       return { key: keyOf(refKind, ref.templateName), kind: refKind, name: ref.templateName, path: ['spec', 'templates', index, 'templateName'] }
@@ -336,7 +348,15 @@ function flatten(root: TemplatePart, members: Member[], issues: IssueList): Anal
   const args: Array<{ arg: RawArg; source: DeclaredAt; member: Member }> = []
   const dryRun: Array<{ rule: string; source: DeclaredAt; member: Member }> = []
   const retention: Array<{ metricName: string; where: string; member: Member }> = []
+  let scoring: { value: DeclaredScoring; member: Member } | undefined
   for (const member of members) {
+    const own = member.part.scoring
+    if (own) {
+      const where = own.doc.at(['spec', 'scoring'])
+      if (scoring) {
+        report(member, scoring.member, where, `scoring ${from(member, where)} meets the scoring ${from(scoring.member, scoring.value.doc.at(['spec', 'scoring']))}: canary-gate gives an analysis one score; keep one scoring`)
+      } else scoring = { value: own, member }
+    }
     for (const metric of member.part.metrics) {
       const twin = metrics.find((m) => m.metric.raw.name === metric.raw.name)
       if (twin) {
@@ -388,6 +408,7 @@ function flatten(root: TemplatePart, members: Member[], issues: IssueList): Anal
     argSources: args.map((a) => a.source),
     dryRun: dryRun.map((d) => d.rule),
     dryRunSources: dryRun.map((d) => d.source),
+    scoring: scoring?.value,
     members: members.map((m) => m.part.key),
     parts: members.map((m) => m.part)
   }
