@@ -1,5 +1,6 @@
 // Args whose values live in the cluster (valueFrom): a Secret's key, the pod-template hash of the
-// stable or canary revision, or a field of the Rollout. Read once per analysis, before it starts.
+// stable or canary revision, or a field of the Rollout: in the step's args, the templates' and the
+// metrics' baselines. Read once per analysis, before it starts.
 import { DEFERRED_SOURCE, type ValueFromResolver } from '../plan/instantiate.js'
 import type { RawArg, RawStepArg } from '../plan/schema.js'
 import type { AnalysisTemplate } from '../plan/templates.js'
@@ -44,7 +45,9 @@ export async function clusterArgs(
   context: { kubectl: Kubectl; namespace: string; state: RolloutState; secrets: Secrets }
 ): Promise<ValueFromResolver> {
   const resolved = new Map<RawArg | RawStepArg, Resolved>()
-  const all: Array<RawArg | RawStepArg> = [...stepArgs, ...templates.flatMap((t) => t.args)]
+  // The metrics' baseline args too: `baseline.args[].valueFrom` (typically the Stable pod-template hash).
+  const baselines = templates.flatMap((t) => t.metrics.flatMap((m) => m.raw.baseline?.args ?? []))
+  const all: Array<RawArg | RawStepArg> = [...stepArgs, ...templates.flatMap((t) => t.args), ...baselines]
   for (const arg of all) {
     const from = arg.valueFrom
     if (!from || resolved.has(arg)) continue
