@@ -1,14 +1,19 @@
 // Canary against baseline, as a reader meets it in the report: plans read from YAML, run by the real
 // engine against a fake Prometheus, rendered. Each compared metric's row shows both values, their
 // ratio, the observations behind each arm, the judge's statistic and why; the charts draw canary
-// and baseline side by side.
+// and baseline side by side; the JSON report keeps the pair and the judge's view.
 import { describe, expect, it } from '@jest/globals'
+import { mkdtemp, readFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { createRandom } from '../../src/analysis/judges/random.js'
 import type { RateInterval } from '../../src/analysis/judges/sequential.js'
 import type { AnalysisOutcome } from '../../src/analysis/types.js'
 import type { RunContext } from '../../src/github/context.js'
+import { reportJson, writeReport } from '../../src/report/json.js'
 import type { GateResult } from '../../src/report/model.js'
 import { renderReport } from '../../src/report/render.js'
+import { Secrets } from '../../src/secrets.js'
 import { analyse, fakePrometheus, planMetrics, type Ask } from '../analysis/compare-support.js'
 import { errorTraffic } from '../judges/traffic.js'
 import { mermaidBlocks, parseMermaid } from '../support/mermaid.js'
@@ -244,5 +249,44 @@ describe('canary against baseline, in the charts', () => {
       { ok: true, type: 'xychart' },
       { ok: true, type: 'xychart' }
     ])
+  })
+})
+
+describe('canary against baseline, in the JSON report', () => {
+  it('keeps the pair per measurement, the judge’s view, the judgement and the score', async () => {
+    const metrics = [judged('p99', `${P99}\n  group: latency`), judged('errors', 'mannWhitney:\n  direction: increase\n  group: errors')].join('\n')
+    const scoring = '  scoring:\n    groups: { latency: 80, errors: 20 }\n    pass: 95\n    marginal: 75\n'
+    const outcome = await analyse(await planMetrics(metrics, scoring), fakePrometheus(either(latencies('p99', 20, 240, 1, 1), latencies('errors', 20, 50, 2, 2))))
+    const json = reportJson(analyzed(outcome)) as { analyses: Array<{ score: unknown; metrics: Array<Record<string, unknown> & { measurements: Array<Record<string, unknown>> }> }> }
+    const [analysis] = json.analyses
+    expect(analysis.score).toMatchObject({ score: 80, classification: 'Marginal', groups: [{ name: 'latency', score: 100, weight: 80 }, { name: 'errors', score: 0, weight: 20 }] })
+    const errors = analysis.metrics[1]
+    expect(errors).toMatchObject({ judge: 'mannWhitney', scored: true, baseline: { query: 'errors{version="stable"}' }, judgement: { kind: 'mannWhitney', classification: 'High', n: { canary: 100, baseline: 100 } } })
+    const [first] = errors.measurements
+    expect(first.value).toHaveLength(20)
+    expect(first.baselineValue).toHaveLength(20)
+    expect(first.judge).toMatchObject({ kind: 'mannWhitney', decision: 'continue', n: { canary: 20, baseline: 20 } })
+  })
+
+  it('keeps uncounted readings and their samples, infinite bounds as Prometheus spells them, and redacts what is secret', async () => {
+    const requests = [37, 480, 480]
+    const answer = (ask: Ask): unknown =>
+      ask.series === 'requests' ? [ask.version === 'canary' ? requests[Math.min(ask.call, 2)] : 4520] : ask.version === 'canary' ? [0.5] : [0.5]
+    const outcome = await analyse(await planMetrics(CONDITIONED), fakePrometheus(answer))
+    const result = analyzed(outcome)
+    // A secret that reached the baseline's answer and the judge's reason must not reach the file.
+    result.analyses[0].outcome.metrics[0].tally.measurements[1].baselineValue = { note: 'token s3cr3t-value', ratio: [0.5] }
+    result.analyses[0].outcome.metrics[0].judgement = { kind: 'sequentialRate', interval: { lower: 1.2, upper: Infinity, of: 'ratio' }, reason: 'seen s3cr3t-value' }
+    const secrets = new Secrets()
+    secrets.add('s3cr3t-value')
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'cg-compare-')), 'report.json')
+    await writeReport(result, file, secrets)
+    const text = await readFile(file, 'utf8')
+    expect(text).not.toContain('s3cr3t-value')
+    const written = JSON.parse(text) as { analyses: Array<{ metrics: Array<{ judgement: { interval: { upper: unknown } }; measurements: Array<Record<string, unknown>> }> }> }
+    const [metric] = written.analyses[0].metrics
+    expect(metric.judgement.interval.upper).toBe('+Inf')
+    expect(metric.measurements[0]).toMatchObject({ uncounted: true, samples: { canary: 37, baseline: 4520, unit: 'requests' }, message: 'insufficient data: 37 canary requests < 100' })
+    expect(metric.measurements[2]).toMatchObject({ value: [0.5], baselineValue: [0.5], display: '0.5', baselineDisplay: '0.5', samples: { canary: 480, baseline: 4520, unit: 'requests' } })
   })
 })
