@@ -81,7 +81,9 @@ export function conditionText(spec: MetricSpec): string {
     else if (min !== undefined) parts.push(`at least ${min}`)
     else if (max !== undefined) parts.push(`at most ${max}`)
   }
-  return parts.length ? parts.join('; ') : 'no condition (dry run)'
+  if (parts.length) return parts.join('; ')
+  // A judged metric has no conditions: the judge compares it with the baseline.
+  return spec.judge ? `judged by ${spec.judge.kind} against the baseline` : 'no condition (dry run)'
 }
 
 /** The metric's phase now; `terminating` when the run is ending and no more measurements come. */

@@ -1,14 +1,15 @@
 // Mermaid charts for the report: the new version's share of traffic over time, and a failing metric's
-// measurements against its threshold. Rendered by GitHub in summaries, comments and checks.
-import { comparedLimits, evaluate } from '../analysis/expr/index.js'
+// measurements against its threshold, or against its baseline. Rendered by GitHub in summaries,
+// comments and checks.
+import { comparedLimits, evaluate, referencedNames, type Expr } from '../analysis/expr/index.js'
 import { metricOperands } from '../analysis/judge.js'
-import type { MetricOutcome, MetricSpec } from '../analysis/types.js'
+import type { Measurement, MetricOutcome, MetricSpec } from '../analysis/types.js'
 import { formatNumber } from '../analysis/values.js'
 import type { GateResult } from './model.js'
 
 /** Text Mermaid reads inside double quotes, with nothing it could take for markup. */
-function label(text: string): string {
-  return text.replace(/["[\]\n\r`]/g, "'").replace(/[<>&|;#]/g, ' ').slice(0, 80)
+function label(text: string, max = 80): string {
+  return text.replace(/["[\]\n\r`]/g, "'").replace(/[<>&|;#]/g, ' ').slice(0, max)
 }
 
 function clock(ms: number, origin: number): string {
@@ -36,9 +37,17 @@ export function weightChart(result: GateResult): string | undefined {
   ].join('\n')
 }
 
-/** The number a measurement's condition compared, when it is one. */
+/**
+ * The parts of an answer a metric's conditions compare, without those that read the baseline: each
+ * arm's number is read from its own answer, as the measurement's display shows it.
+ */
+export function armOperands(spec: MetricSpec): Expr[] {
+  return metricOperands(spec).filter((operand) => !spec.baseline || !referencedNames(operand).includes('baseline'))
+}
+
+/** The number a measurement's condition compared (in the canary's answer, or the baseline's), when it is one. */
 export function measuredNumber(spec: MetricSpec, value: unknown): number | undefined {
-  const [operand] = metricOperands(spec)
+  const [operand] = armOperands(spec)
   let number: unknown = value
   if (operand) {
     try {
@@ -67,6 +76,7 @@ function niceTop(value: number): number {
 }
 
 export function metricChart(metric: MetricOutcome, where: string): string | undefined {
+  if (metric.spec.baseline) return comparedChart(metric, where)
   const measured = metric.tally.measurements.filter((m) => m.phase !== 'Error')
   const values = measured.map((m) => measuredNumber(metric.spec, m.value))
   if (values.length === 0 || values.some((v) => v === undefined)) return undefined
@@ -85,7 +95,62 @@ export function metricChart(metric: MetricOutcome, where: string): string | unde
 }
 
 function comparedText(spec: MetricSpec): string {
-  return metricOperands(spec)[0]?.text ?? 'value'
+  return armOperands(spec)[0]?.text ?? 'value'
+}
+
+/** Canary red, baseline blue: xychart-beta has no legend, so the title names the lines too. */
+const COMPARED_COLOURS = '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#d62728, #1f77b4"}}}}%%'
+
+/** Up to 4 significant digits: enough to draw, short in the text. */
+const plotted = (value: number): number => Number(value.toPrecision(4))
+
+interface Pair {
+  at: number
+  canary: number
+  baseline: number
+}
+
+/**
+ * Each counted reading's pair: what a judge has compared so far (its running mean or rate), or the
+ * numbers a condition compared in each arm's answer.
+ */
+function comparedPairs(metric: MetricOutcome): Pair[] {
+  const counted = metric.tally.measurements.filter((m) => !m.uncounted && m.phase !== 'Error')
+  const pair = (m: Measurement): Partial<Pair> =>
+    metric.spec.judge ? { canary: m.judge?.canary, baseline: m.judge?.baseline } : { canary: measuredNumber(metric.spec, m.value), baseline: measuredNumber(metric.spec, m.baselineValue) }
+  return counted
+    .map((m) => ({ at: m.finishedAt, ...pair(m) }))
+    .filter((p): p is Pair => p.canary !== undefined && p.baseline !== undefined && Number.isFinite(p.canary) && Number.isFinite(p.baseline))
+}
+
+/** The unit a judge's values are in (`ms`); rates have none. */
+export function judgeUnit(spec: MetricSpec): string | undefined {
+  if (spec.judge?.kind === 'mannWhitney') return spec.judge.config.unit
+  if (spec.judge?.kind === 'sequentialMean') return spec.judge.unit
+  return undefined
+}
+
+function comparedAxis(spec: MetricSpec): string {
+  if (!spec.judge) return comparedText(spec)
+  if (spec.judge.kind === 'sequentialRate') return 'rate so far'
+  const unit = judgeUnit(spec)
+  return `mean so far${unit ? ` (${unit})` : ''}`
+}
+
+/** A compared metric: canary and baseline as two lines over the same readings. */
+export function comparedChart(metric: MetricOutcome, where: string): string | undefined {
+  const pairs = comparedPairs(metric)
+  if (pairs.length === 0) return undefined
+  const top = niceTop(Math.max(...pairs.flatMap((p) => [p.canary, p.baseline])) * 1.2)
+  return [
+    COMPARED_COLOURS,
+    'xychart-beta',
+    `  title "${label(`${metric.spec.name}${where ? ` at ${where}` : ''}: canary (red, first line) and baseline (blue, second line)`, 120)}"`,
+    `  x-axis [${pairs.map((p, i) => `"#${i + 1} ${new Date(p.at).toISOString().slice(11, 19)}"`).join(', ')}]`,
+    `  y-axis "${label(comparedAxis(metric.spec))}" 0 --> ${top}`,
+    `  line [${pairs.map((p) => plotted(p.canary)).join(', ')}]`,
+    `  line [${pairs.map((p) => plotted(p.baseline)).join(', ')}]`
+  ].join('\n')
 }
 
 /** Charts of the metrics that failed (or, when none did, the first deciding one), at most `max`. */

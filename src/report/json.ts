@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { conditionText } from '../analysis/metric.js'
 import { toJsonValue } from '../analysis/values.js'
-import type { MetricOutcome } from '../analysis/types.js'
+import type { Measurement, MetricOutcome } from '../analysis/types.js'
 import type { Secrets } from '../secrets.js'
 import type { GateResult } from './model.js'
 
@@ -37,13 +37,31 @@ function metricJson(metric: MetricOutcome): Record<string, unknown> {
       inconclusive: tally.inconclusive,
       error: tally.error
     },
-    measurements: tally.measurements.map((m) => ({
-      startedAt: iso(m.startedAt),
-      finishedAt: iso(m.finishedAt),
-      phase: m.phase,
-      value: m.value === undefined ? undefined : toJsonValue(m.value),
-      message: m.message
-    }))
+    // The baseline's query, as the canary's: its args are in it (secret ones redacted with the rest).
+    baseline: spec.baseline && { query: spec.baseline.query },
+    sampleSize: spec.sampleSize && { minimum: spec.sampleSize.minimum, unit: spec.sampleSize.unit, query: spec.sampleSize.query?.text, value: spec.sampleSize.value?.source },
+    judge: spec.judge?.kind,
+    judgement: metric.judgement && toJsonValue(metric.judgement),
+    scored: metric.scored,
+    insufficientData: metric.insufficientData,
+    measurements: tally.measurements.map(measurementJson)
+  }
+}
+
+/** One measurement; with a baseline, both arms' answers, the observations behind them and the judge's view. */
+function measurementJson(m: Measurement): Record<string, unknown> {
+  return {
+    startedAt: iso(m.startedAt),
+    finishedAt: iso(m.finishedAt),
+    phase: m.phase,
+    value: m.value === undefined ? undefined : toJsonValue(m.value),
+    display: m.display,
+    baselineValue: m.baselineValue === undefined ? undefined : toJsonValue(m.baselineValue),
+    baselineDisplay: m.baselineDisplay,
+    samples: m.samples,
+    uncounted: m.uncounted,
+    judge: m.judge && toJsonValue(m.judge),
+    message: m.message
   }
 }
 
@@ -97,6 +115,7 @@ export function reportJson(result: GateResult): Record<string, unknown> {
       startedAt: iso(analysis.outcome.startedAt),
       finishedAt: iso(analysis.outcome.finishedAt),
       reasons: analysis.outcome.reasons,
+      score: analysis.outcome.score && toJsonValue(analysis.outcome.score),
       metrics: analysis.outcome.metrics.map(metricJson)
     }))
   }

@@ -8,9 +8,10 @@ import type { MetricOutcome, Verdict } from '../analysis/types.js'
 import type { RunContext } from '../github/context.js'
 import { formatDuration } from '../plan/duration.js'
 import { metricCharts, weightChart } from './charts.js'
+import { comparison, isCompared, scoreText } from './compare.js'
 import { failedMetrics } from './json.js'
 import { cell, code, escapeHtml, table, truncate } from './markdown.js'
-import type { GateResult, StepRecord } from './model.js'
+import type { AnalysisRecord, GateResult, StepRecord } from './model.js'
 
 /** GitHub refuses comments and check summaries above 65,536 characters; keep a margin. */
 export const GITHUB_TEXT_LIMIT = 65_000
@@ -139,6 +140,38 @@ export function metricTable(result: GateResult, maxRows = Infinity): string {
   return `${table(['Metric', 'Step', 'Value', 'Condition', 'Measurements (n, failed, errors)', 'Result'], shown)}${cut > 0 ? `\n\n_${cut} more metrics in the JSON report._` : ''}`
 }
 
+/** Canary against baseline in one analysis: a row per compared metric, and Kayenta's score. */
+function comparisonBlock(analysis: AnalysisRecord, maxRows: number): string | undefined {
+  const compared = analysis.outcome.metrics.filter((metric) => isCompared(metric.spec))
+  const { score } = analysis.outcome
+  if (compared.length === 0 && !score) return undefined
+  const rows = compared.slice(0, maxRows).map((metric) => {
+    const c = comparison(metric)
+    return [
+      `${cell(metric.spec.name)}${metric.spec.dryRun ? ' <sub>dryRun</sub>' : ''}`,
+      cell(c.canary),
+      cell(c.baseline),
+      cell(c.ratio),
+      cell(c.n),
+      cell(c.statistic),
+      `${resultCell(metric)}${metric.scored ? ' <sub>scored</sub>' : ''}`,
+      cell(truncate(c.why, 400))
+    ]
+  })
+  const cut = compared.length - rows.length
+  const parts = [`#### Canary against baseline${analysis.label === 'analyze' ? '' : ` — ${cell(analysis.label)}`}`]
+  if (rows.length) parts.push(table(['Metric', 'Canary', 'Baseline', 'Ratio', 'n (canary / baseline)', "Judge's statistic", 'Result', 'Why'], rows))
+  if (cut > 0) parts.push(`_${cut} more compared metrics in the JSON report._`)
+  const thresholds = analysis.outcome.metrics.find((metric) => metric.spec.scoring)?.spec.scoring?.thresholds
+  if (score) parts.push(`**Kayenta score:** ${cell(scoreText(score, thresholds))}`)
+  return parts.join('\n\n')
+}
+
+function analysisSection(result: GateResult, maxRows: number): string {
+  const comparisons = result.analyses.map((analysis) => comparisonBlock(analysis, maxRows)).filter((block) => block !== undefined)
+  return ['### Analysis', metricTable(result, maxRows), ...comparisons].join('\n\n')
+}
+
 function time(ms: number | undefined): string {
   return ms === undefined ? '–' : new Date(ms).toISOString().slice(11, 19)
 }
@@ -242,7 +275,7 @@ function sections(result: GateResult, context: RunContext, detail: { perMetric: 
   }
   const next = nextSteps(result, context)
   if (next) out.push({ text: `### Next\n\n${next}`, drop: 0 })
-  if (result.analyses.some((a) => a.outcome.metrics.length > 0)) out.push({ text: `### Analysis\n\n${metricTable(result, detail.maxRows)}`, drop: 2 })
+  if (result.analyses.some((a) => a.outcome.metrics.length > 0)) out.push({ text: analysisSection(result, detail.maxRows), drop: 2 })
   if (result.steps?.length) out.push({ text: `### Steps\n\n${stepTable(result)}`, drop: 2 })
   const charts = [weightChart(result), ...metricCharts(result)].filter((chart): chart is string => chart !== undefined)
   if (charts.length) out.push({ text: `### Charts\n\n${charts.map(mermaid).join('\n\n')}`, drop: 3 })
