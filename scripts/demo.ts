@@ -4,8 +4,10 @@
 // real kubectl) while an emulated New Relic reports 2.68% errors against a 2% threshold. The real
 // bundle runs as the GitHub runner runs it; the demo prints the step's log, its outputs, the job
 // summary and where the JSON report is. A second, healthy canary is then cancelled mid-way, as a
-// person cancelling the workflow would: the gate aborts it and reports within seconds.
-import { APP, seedCanary } from './scenario.js'
+// person cancelling the workflow would: the gate aborts it and reports within seconds. Last, a canary
+// at 1 % errors — which the seed's 2 % threshold would pass — is judged against its baseline at
+// 0.1 % by the sequential judge, and aborted at its first analysis with the reasons.
+import { APP, baselineCanary, seedCanary } from './scenario.js'
 
 const SPEED = 60
 
@@ -42,6 +44,21 @@ async function main(): Promise<void> {
   console.log(`The cluster: canary weight ${cancelled.weight ?? '?'}%, aborted: ${cancelled.aborted === true}, 100% ${cancelled.reached100 ? 'DID' : 'never'} reached.`)
   if (!(cancelled.aborted && cancelled.run.outputs.outcome === 'aborted' && !cancelled.reached100)) {
     console.error('\nUnexpected: the cancelled canary was not aborted')
+    process.exitCode = 1
+  }
+
+  // Third act: the newest capability — the canary judged against its baseline, not a fixed threshold.
+  console.log('\n── a canary at 1 % errors, judged against its baseline at 0.1 % (not a 2 % threshold) ──')
+  console.log('New Relic counts errors and requests for the canary\'s pods and the stable pods (by pod-template hash);')
+  console.log('the sequential judge (examples/voting01/errors-vs-baseline.yaml) looks every minute at α 0.01.')
+  const judged = await baselineCanary({ speed: SPEED, canary: { errors: 15, requests: 1500 }, baseline: { errors: 6, requests: 6000 } })
+  const judgedLines = judged.run.stdout.split('\n').filter((line) => /errors-vs-baseline #|aborting rollout|aborted: canary traffic|::error::/.test(line))
+  for (const line of judgedLines) console.log(line)
+  const table = /#### Canary against baseline[\s\S]*?(?=\n#{2,4} |\n<details>|$)/.exec(judged.run.summary)
+  if (table) console.log(`\n${table[0].trim()}`)
+  console.log(`\noutputs: verdict=${judged.run.outputs.verdict} outcome=${judged.run.outputs.outcome}; the cluster: canary weight ${judged.weight ?? '?'}%, 100% ${judged.reached100 ? 'DID' : 'never'} reached.`)
+  if (!(judged.run.outputs.verdict === 'Failed' && judged.run.outputs.outcome === 'aborted' && !judged.reached100)) {
+    console.error('\nUnexpected: the canary ten times worse than its baseline was not aborted')
     process.exitCode = 1
   }
 }

@@ -1,8 +1,9 @@
 // ncc minifies the entry lightly and leaves the chunks it splits off for dynamic imports (axios,
 // Octokit, the renderer, the rollout driver) as they are, which together would be most of the
 // bundle. This minifies every file of the bundle once more with terser, in place and
-// deterministically (CI rebuilds and compares). Function and class names are kept: libraries may
-// read them (error names, instanceof checks across copies).
+// deterministically (CI rebuilds and compares). Class names are kept: libraries read them (error
+// names, checks across copies). Function names are not: keeping them cost 55 KB (1.52 MB against the
+// 1.5 MB goal, measured when the judges landed), and no bundled library reads a plain function's name.
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { minify } from 'terser'
@@ -20,7 +21,7 @@ for (const file of files) {
     compress: { passes: 2 },
     mangle: true,
     keep_classnames: true,
-    keep_fnames: true,
+    keep_fnames: false,
     format: { comments: false }
   })
   if (result.code === undefined) throw new Error(`terser produced nothing for ${file}`)

@@ -3,11 +3,12 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parse } from 'yaml'
-import { startKubeEmulator, type KubeEmulator } from '../emulators/kube/server.js'
+import { podTemplateHash, startKubeEmulator, type KubeEmulator } from '../emulators/kube/server.js'
 import { startNerdGraph } from '../emulators/newrelic/server.js'
 import { ROOT, runAction, type ActionRun } from '../emulators/runner.js'
 
 export const APP = 'voting01-vote-qa'
+const NEW_IMAGE = 'registry.example.com/vote:175a032'
 const API_KEY = 'NRAK-DEMO0000000000000000000000000'
 const ACCOUNT = 1234567
 
@@ -72,6 +73,73 @@ export async function seedCanary(options: ScenarioOptions): Promise<ScenarioResu
       phase: status?.phase,
       aborted: status?.abort,
       weight: status?.canary?.weights?.canary?.weight
+    }
+  } finally {
+    await Promise.all([nerdgraph.close(), cluster?.close()])
+  }
+}
+
+/** Errors and requests New Relic counts in a minute for one version's pods. */
+export interface MinuteCounts {
+  errors: number
+  requests: number
+}
+
+export interface BaselineScenarioOptions {
+  speed: number
+  /** The canary's pods and the stable pods, per minute. */
+  canary: MinuteCounts
+  baseline: MinuteCounts
+  onOutput?: (text: string) => void
+}
+
+/**
+ * The seed's canary judged against its baseline (examples/voting01/rollout-baseline.yaml): New Relic
+ * answers for each version's pods, told apart by the pod-template hash the cluster reports.
+ */
+export async function baselineCanary(options: BaselineScenarioOptions): Promise<ScenarioResult & { hashes: { canary: string; stable: string } }> {
+  const rollout = parse(await readFile(path.join(ROOT, 'examples/voting01/rollout-baseline.yaml'), 'utf8')) as { spec: { template: { spec: { containers: Array<{ image: string }> } } } }
+  const stable = podTemplateHash(rollout.spec.template)
+  const next = structuredClone(rollout.spec.template)
+  next.spec.containers[0].image = NEW_IMAGE
+  const canary = podTemplateHash(next)
+  const nerdgraph = await startNerdGraph({
+    apiKey: API_KEY,
+    accountId: ACCOUNT,
+    results: [
+      { match: `version = '${canary}'`, rows: [options.canary] },
+      { match: `version = '${stable}'`, rows: [options.baseline] }
+    ]
+  })
+  let cluster: KubeEmulator | undefined
+  try {
+    cluster = await startKubeEmulator({ timeScale: options.speed, origin: Date.now() })
+    cluster.applyRollout(rollout as unknown as Record<string, unknown>)
+    const run = await runAction({
+      inputs: {
+        command: 'run',
+        rollout: 'vote',
+        namespace: 'voting01-qa',
+        image: `vote=${NEW_IMAGE}`,
+        plan: 'examples/voting01/rollout-baseline.yaml examples/voting01/errors-vs-baseline.yaml',
+        'newrelic-api-key': API_KEY,
+        'newrelic-account-id': String(ACCOUNT),
+        'newrelic-graphql-url': nerdgraph.url,
+        'github-token': ''
+      },
+      env: { ...cluster.env, ...cluster.timeEnv },
+      onOutput: options.onOutput,
+      keep: true,
+      timeoutMs: 10 * 60_000
+    })
+    const status = cluster.getRollout('voting01-qa', 'vote')?.status as { phase?: string; abort?: boolean; canary?: { weights?: { canary?: { weight?: number } } } } | undefined
+    return {
+      run,
+      reached100: cluster.events.some((event) => event.weight === 100),
+      phase: status?.phase,
+      aborted: status?.abort,
+      weight: status?.canary?.weights?.canary?.weight,
+      hashes: { canary, stable }
     }
   } finally {
     await Promise.all([nerdgraph.close(), cluster?.close()])

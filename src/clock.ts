@@ -54,9 +54,9 @@ export function scaledClock(scale: number, origin: number = Date.now()): Clock {
   return {
     now: () => origin + (Date.now() - origin) * scale,
     sleep: (ms, signal) => realSleep(toReal(ms), signal),
-    // Request budgets keep at least min(budget, 2 s) of real time: a sped-up plan must not turn a
-    // loopback answer that takes 50 ms into a timeout.
-    timeoutSignal: (ms) => AbortSignal.timeout(Math.max(1, Math.ceil(Math.max(toReal(ms), Math.min(ms, 2000)))))
+    // Request budgets keep at least min(budget, 5 s) of real time: a sped-up plan must not turn a
+    // loopback answer into a timeout — on a loaded 2-core CI machine those took over 2 s.
+    timeoutSignal: (ms) => AbortSignal.timeout(Math.max(1, Math.ceil(Math.max(toReal(ms), Math.min(ms, 5000)))))
   }
 }
 
