@@ -262,7 +262,7 @@ export class HttpClient {
    */
   measure<T>(metric: MetricSpec, context: MeasureContext, what: string, budgetMs: number, attempt: (exchange: Exchange) => Promise<T>): Promise<T> {
     return withBudget(context, budgetMs, what, async (signal, deadline) => {
-      const exchange: Exchange = { what, signal, send: (request) => this.send(exchange, request, deadline, budgetMs) }
+      const exchange: Exchange = { what, signal, send: (request) => this.send(exchange, request, budgetMs) }
       for (let n = 1; ; n++) {
         try {
           return await attempt(exchange)
@@ -283,7 +283,7 @@ export class HttpClient {
     })
   }
 
-  private async send(exchange: Exchange, request: BackendRequest, deadline: number, budgetMs: number): Promise<BackendAnswer> {
+  private async send(exchange: Exchange, request: BackendRequest, budgetMs: number): Promise<BackendAnswer> {
     const prefix = `${exchange.what}: ${request.label ? `${request.label}: ` : ''}`
     let target: URL
     try {
@@ -324,8 +324,9 @@ export class HttpClient {
         url: target.href,
         headers,
         data: bodyText(request.body),
+        // The budget is in the signal (withBudget), timed by the clock: an axios timeout computed
+        // from the clock's milliseconds would be wrong whenever the clock is not real time.
         signal: exchange.signal,
-        timeout: Math.max(1, Math.ceil(deadline - this.clock.now())),
         maxContentLength: MAX_ANSWER_BYTES,
         maxRedirects: 0,
         responseType: 'arraybuffer',
