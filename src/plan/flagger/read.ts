@@ -149,17 +149,21 @@ export function readFlaggerPlans(docs: SourceDocument[], issues: IssueList, opti
   return plans
 }
 
-function readMetricTemplates(docs: SourceDocument[], issues: IssueList, defaultNamespace: string): Map<string, ReadTemplate> {
-  const found = new Map<string, ReadTemplate>()
+/** The plan's MetricTemplates by `namespace/name`; a template already reported as unreadable is `undefined`, so a metric naming it adds no second problem. */
+type Templates = Map<string, ReadTemplate | undefined>
+
+function readMetricTemplates(docs: SourceDocument[], issues: IssueList, defaultNamespace: string): Templates {
+  const found: Templates = new Map()
   for (const doc of docs) {
     if (doc.kind !== 'MetricTemplate') continue
     const subject = `metric template "${doc.name || '?'}"`
     const parsed = metricTemplateSchema.safeParse({ ...doc.value, kind: doc.kind })
+    const namespace = typeof (doc.value.metadata as { namespace?: unknown } | undefined)?.namespace === 'string' ? ((doc.value.metadata as { namespace: string }).namespace) : defaultNamespace
     if (!parsed.success) {
       reportZodIssues(parsed.error, doc, [], subject, issues, metricTemplateSchema)
+      if (doc.name && !found.has(`${namespace}/${doc.name}`)) found.set(`${namespace}/${doc.name}`, undefined)
       continue
     }
-    const namespace = parsed.data.metadata.namespace ?? defaultNamespace
     const key = `${namespace}/${parsed.data.metadata.name}`
     const previous = found.get(key)
     if (previous) {
@@ -177,6 +181,7 @@ function readMetricTemplates(docs: SourceDocument[], issues: IssueList, defaultN
           ? `provider "${type}" is not supported by canary-gate (supported: ${READ_METRIC_PROVIDERS.join(', ')})`
           : `Flagger has no provider "${type}"${suggestion(type, FLAGGER_METRIC_PROVIDERS)} (canary-gate reads ${READ_METRIC_PROVIDERS.join(', ')})`
       })
+      found.set(key, undefined)
       continue
     }
     found.set(key, { raw: parsed.data, doc, namespace })
@@ -184,7 +189,7 @@ function readMetricTemplates(docs: SourceDocument[], issues: IssueList, defaultN
   return found
 }
 
-function readCanary(doc: SourceDocument, templates: Map<string, ReadTemplate>, issues: IssueList, defaultNamespace: string): FlaggerPlan | undefined {
+function readCanary(doc: SourceDocument, templates: Templates, issues: IssueList, defaultNamespace: string): FlaggerPlan | undefined {
   const subject = `canary "${doc.name || '?'}"`
   const before = issues.issues.length
   const report: Report = (path, message, who = subject) => issues.add({ where: doc.at(path), subject: who, field: fieldPath(path) || undefined, message })
@@ -230,7 +235,7 @@ function readCanary(doc: SourceDocument, templates: Map<string, ReadTemplate>, i
   })
   const metrics = readMetrics(doc, canary, analysisRaw, analysis, provider, namespace, templates, model, issues)
   const webhooks = readWebhooks(doc, analysisRaw, issues)
-  if (analysis && metrics.length === 0 && !webhooks.some((hook) => hook.type === 'rollout')) {
+  if ((analysisRaw.metrics ?? []).length === 0 && !(analysisRaw.webhooks ?? []).some((hook) => hook && typeof hook === 'object' && [undefined, '', 'rollout'].includes((hook as { type?: string }).type))) {
     report(['spec', 'analysis'], 'checks nothing (no metrics and no rollout webhooks): Flagger would advance on every interval; add metrics')
   }
   if (issues.issues.length > before || !analysis || !provider) return undefined
@@ -358,7 +363,7 @@ function readMetrics(
   analysis: FlaggerAnalysis | undefined,
   provider: RouterProvider | undefined,
   namespace: string,
-  templates: Map<string, ReadTemplate>,
+  templates: Templates,
   model: (window: string, variables: Record<string, string>) => MetricTemplateModel,
   issues: IssueList
 ): FlaggerMetric[] {
@@ -395,7 +400,7 @@ interface MetricContext {
   analysis: FlaggerAnalysis | undefined
   provider: RouterProvider | undefined
   namespace: string
-  templates: Map<string, ReadTemplate>
+  templates: Templates
   model: (window: string, variables: Record<string, string>) => MetricTemplateModel
 }
 
@@ -446,9 +451,11 @@ function readMetric(metric: RawFlaggerMetric, report: (field: YamlPath, message:
   }
   if (metric.templateRef) {
     const ns = metric.templateRef.namespace || namespace
-    const found = templates.get(`${ns}/${metric.templateRef.name}`)
-    if (!found) {
-      const available = [...templates.values()].map((t) => (t.namespace === namespace ? t.raw.metadata.name : `${t.namespace}/${t.raw.metadata.name}`))
+    const key = `${ns}/${metric.templateRef.name}`
+    const found = templates.get(key)
+    if (!found && templates.has(key)) ok = false
+    else if (!found) {
+      const available = [...templates.values()].filter((t) => t !== undefined).map((t) => (t.namespace === namespace ? t.raw.metadata.name : `${t.namespace}/${t.raw.metadata.name}`))
       fail(['templateRef', 'name'], `no MetricTemplate "${metric.templateRef.name}" in namespace ${ns} in the plan (it has: ${available.join(', ') || 'none'}); add its file to the plan input`)
     } else {
       template = { name: found.raw.metadata.name, namespace: found.namespace }
@@ -460,6 +467,8 @@ function readMetric(metric: RawFlaggerMetric, report: (field: YamlPath, message:
   } else if (metric.query !== undefined) {
     query = render(metric.query, ['query'], '', 'the query')
     if (query !== undefined) spec = { kind: 'prometheus', config: { query: query.trim(), ...(canary.spec.metricsServer ? { address: canary.spec.metricsServer } : {}) } }
+  } else if (builtin && !provider && canary.spec.provider !== undefined) {
+    fail(['name'], `canary-gate has Flagger’s ${builtin} for nginx and gatewayapi only, not for provider "${canary.spec.provider}"; write a MetricTemplate with the query`)
   } else if (builtin && provider) {
     const text = render(BUILTIN_QUERIES[provider][builtin], ['name'], '', `Flagger’s ${provider} ${builtin}:`)
     if (text !== undefined) {
