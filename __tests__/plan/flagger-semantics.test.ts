@@ -249,6 +249,26 @@ describe('A/B testing', () => {
   })
 })
 
+describe('blue/green (iterations without match)', () => {
+  it('runs the iterations on the canary’s own traffic, routes all traffic to it, then promotes', () => {
+    const plan = canary(`    interval: 1m\n    threshold: 2\n    iterations: 3\n${metrics}`)
+    expect(plan.analysis.strategy).toBe('blue-green')
+    const { log, state } = release(plan)
+    expect(state.phase).toBe('Succeeded')
+    expect(log).toEqual([
+      'New revision detected! Scaling up podinfo.test',
+      'Starting canary analysis for podinfo.test',
+      'Advance podinfo.test canary iteration 1/3',
+      'Advance podinfo.test canary iteration 2/3',
+      'Advance podinfo.test canary iteration 3/3',
+      'Routing all traffic to canary',
+      'Copying podinfo.test template spec to podinfo-primary.test',
+      'Routing all traffic to primary',
+      'Promotion completed! Scaling down podinfo.test'
+    ])
+  })
+})
+
 describe('webhooks', () => {
   it('a failing pre-rollout webhook is a failed check, and runs again at the next interval', () => {
     const plan = canary(`    interval: 1m\n    threshold: 2\n    stepWeight: 10\n${metrics}${hooks(['smoke', 'pre-rollout'])}`)

@@ -174,8 +174,9 @@ export function goDuration(ms: number): string {
 /** Whether a metric's reading passes, and the event Flagger records when it does not (scheduler_metrics.go). */
 export function judgeMetric(plan: FlaggerPlan, metric: FlaggerMetric, answer: MetricAnswer): { passed: boolean; event?: FlaggerEvent } {
   const id = `${plan.name}.${plan.namespace}`
+  // Halts are warnings; failed queries are Flagger's errors, which Kubernetes records as warnings too.
   const warning = (message: string) => ({ passed: false, event: { type: 'Warning' as const, message } })
-  const failure = (message: string) => ({ passed: false, event: { type: 'Warning' as const, message } })
+  const failure = warning
   if (!('value' in answer)) {
     const noValues = 'noValues' in answer
     const error = answer.error ?? 'no values found'
