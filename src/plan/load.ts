@@ -349,19 +349,30 @@ function describeValue(value: unknown): string {
   return `a ${typeof value}`
 }
 
-interface KindProblem {
+export interface KindProblem {
   path: YamlPath
   field: string
   message: string
 }
 
+/**
+ * Which documents of a file a reader takes: `decide` names the kind a document is read as (or none,
+ * to leave it alone) and the problems with its kind and apiVersion; `subjects` names a document of
+ * each kind read in messages (`template "x"`). The Argo reader is the default; Flagger's documents
+ * have their own (flagger/documents.ts).
+ */
+export interface DocumentReader {
+  decide(record: Record<string, unknown>): { read?: string; problems: KindProblem[] }
+  subjects: Record<string, string>
+}
+
 /** Text from the file, short enough for a message. */
-function clip(text: string): string {
+export function clip(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}…` : text
 }
 
 /** The group of an apiVersion: `argoproj.io` of `argoproj.io/v1alpha1`, '' for the core `v1`. */
-function groupOf(apiVersion: string): string {
+export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/')
   return slash < 0 ? '' : apiVersion.slice(0, slash)
 }
@@ -412,12 +423,13 @@ function decideKind(record: Record<string, unknown>): { read?: string; problems:
 }
 
 const SUBJECTS: Record<string, string> = { Rollout: 'rollout', AnalysisTemplate: 'template', ClusterAnalysisTemplate: 'cluster template' }
+const ARGO_READER: DocumentReader = { decide: decideKind, subjects: SUBJECTS }
 
 /**
  * The documents of one file that canary-gate reads; YAML errors, documents that cannot be read and
  * misspelt kinds are reported as issues, other kinds are left out.
  */
-export function parseDocuments(text: string, file: string, issues: IssueList): SourceDocument[] {
+export function parseDocuments(text: string, file: string, issues: IssueList, reader: DocumentReader = ARGO_READER): SourceDocument[] {
   const counter = new LineCounter()
   // The parser's own duplicate-key check compares every key with every other: a 600 KB mapping
   // takes minutes. duplicateKeys() does the same check in one pass.
@@ -489,9 +501,9 @@ export function parseDocuments(text: string, file: string, issues: IssueList): S
     const metadata = record.metadata as Record<string, unknown> | undefined
     const name = typeof metadata?.name === 'string' ? metadata.name : ''
     const at = (p: YamlPath): string => `${file}:${lineOf(p)}`
-    const { read, problems } = decideKind(record)
+    const { read, problems } = reader.decide(record)
     for (const problem of problems) {
-      const subject = read ? `${SUBJECTS[read]} "${name || '?'}"` : name ? `document "${name}"` : undefined
+      const subject = read ? `${reader.subjects[read]} "${name || '?'}"` : name ? `document "${name}"` : undefined
       issues.add({ where: at(problem.path), subject, field: problem.field, message: problem.message })
     }
     // Only the documents canary-gate reads go on; the others were reported above or are not its own.
