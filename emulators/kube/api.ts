@@ -259,6 +259,9 @@ function watch(ctx: ApiContext, r: ResourceRequest, query: URLSearchParams, res:
   const filter = selectorFilter(query)
   const namespace = r.info.namespaced ? r.namespace : ''
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' })
+  // The API server sends the headers at once: a client that stops before the first event (kubectl
+  // rollout status on a Deployment already rolled out) would otherwise wait for them.
+  res.flushHeaders()
   const send = (event: { type: string; object: KObject }): void => {
     const object = table ? toTable(r.info, [event.object], event.object.metadata.resourceVersion, ctx.clock.now(), table) : event.object
     res.write(`${JSON.stringify({ type: event.type, object })}\n`)
