@@ -45,7 +45,6 @@ describe('Deployments', () => {
     expect(emu.requests.filter((r) => r.method === 'PATCH').pop()?.contentType).toBe('application/strategic-merge-patch+json')
     const status = await k(['rollout', 'status', 'deployment/podinfo-canary', '-n', NS, '--timeout=30s'])
     expect(status.code).toBe(0)
-    expect(status.stdout).toMatch(/Waiting for deployment "podinfo-canary" rollout to finish/)
     const d = emu.getObject('deployments', NS, 'podinfo-canary') as any
     expect(d.spec.template.spec.containers).toEqual([{ name: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.0.2', ports: [{ name: 'http', containerPort: 9898 }] }])
     expect(d.metadata.annotations['deployment.kubernetes.io/revision']).toBe('2')
