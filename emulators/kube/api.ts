@@ -13,8 +13,10 @@ import type { Clock } from '../../src/clock.js'
 import { randomSuffix } from './hash.js'
 import { defaultJob, timestamp, validateJob, type PodLogs } from './jobs.js'
 import { deepEqual, jsonPatch, mergePatch, PatchError } from './patch.js'
-import { apiVersionOf, findResource, qualifiedName, RESOURCES, type ResourceInfo } from './resources.js'
-import { fieldSelector, labelSelector } from './selectors.js'
+import { defaultDeployment, defaultService, validateDeployment } from './deployments.js'
+import { apiVersionOf, findResource, isCustom, qualifiedName, RESOURCES, type ResourceInfo } from './resources.js'
+import { fieldSelector, formatLabelSelector, labelSelector } from './selectors.js'
+import { strategicMerge } from './strategic.js'
 import type { KObject, Store } from './store.js'
 import { toTable, wantedTableVersion } from './table.js'
 
@@ -193,6 +195,7 @@ export async function handleResource(
     switch (request.verb) {
       case 'get':
         if (request.subresource === 'log') return await podLog(ctx, request, query, res)
+        if (request.subresource === 'scale') return sendJson(res, 200, toScale(getExisting(ctx, request)))
         return sendJson(res, 200, maybeTable(ctx, request.info, [getExisting(ctx, request)], table, true))
       case 'list':
         return sendJson(res, 200, list(ctx, request, query, table))
@@ -256,6 +259,9 @@ function watch(ctx: ApiContext, r: ResourceRequest, query: URLSearchParams, res:
   const filter = selectorFilter(query)
   const namespace = r.info.namespaced ? r.namespace : ''
   res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' })
+  // The API server sends the headers at once: a client that stops before the first event (kubectl
+  // rollout status on a Deployment already rolled out) would otherwise wait for them.
+  res.flushHeaders()
   const send = (event: { type: string; object: KObject }): void => {
     const object = table ? toTable(r.info, [event.object], event.object.metadata.resourceVersion, ctx.clock.now(), table) : event.object
     res.write(`${JSON.stringify({ type: event.type, object })}\n`)
@@ -353,6 +359,15 @@ function create(ctx: ApiContext, r: ResourceRequest, body: unknown, query: URLSe
       defaultJob(object)
       break
     }
+    case 'deployments': {
+      const problems = validateDeployment(object)
+      if (problems.length > 0) throw invalid(info, metadata.name, problems)
+      defaultDeployment(object)
+      break
+    }
+    case 'services':
+      defaultService(object, ctx.store)
+      break
     case 'secrets':
       object.type ??= 'Opaque'
       if (isObject(object.stringData)) {
@@ -377,6 +392,16 @@ function create(ctx: ApiContext, r: ResourceRequest, body: unknown, query: URLSe
 function commit(ctx: ApiContext, r: ResourceRequest, current: KObject, proposed: unknown, query: URLSearchParams): KObject {
   const { info } = r
   if (!isObject(proposed)) throw new ApiError(400, 'BadRequest', 'the body of the request is not an object')
+  if (r.subresource === 'scale') {
+    // A write to /scale is a write of spec.replicas; the answer is the Scale afterwards.
+    const wanted = proposed.metadata?.resourceVersion
+    if (wanted !== undefined && wanted !== current.metadata.resourceVersion) throw conflict(info, current.metadata.name)
+    const replicas = proposed.spec?.replicas
+    if (!Number.isInteger(replicas) || replicas < 0) throw invalid(info, current.metadata.name, [`spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`])
+    const next = structuredClone(current)
+    next.spec = { ...next.spec, replicas }
+    return toScale(commit(ctx, { ...r, subresource: undefined }, current, next, query))
+  }
   const wantedVersion = proposed.metadata?.resourceVersion
   if (wantedVersion !== undefined && wantedVersion !== current.metadata.resourceVersion) throw conflict(info, current.metadata.name)
   if (proposed.metadata?.name !== undefined && proposed.metadata.name !== current.metadata.name) {
@@ -415,28 +440,42 @@ function update(ctx: ApiContext, r: ResourceRequest, body: unknown, query: URLSe
   return commit(ctx, r, getExisting(ctx, r), body, query)
 }
 
+/** The autoscaling/v1 Scale of a Deployment or a ReplicaSet, as GET …/scale answers. */
+function toScale(o: KObject): KObject {
+  const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+    spec: { replicas: o.spec?.replicas ?? 1 },
+    status: { replicas: o.status?.replicas ?? 0, selector: formatLabelSelector(o.spec?.selector) }
+  }
+}
+
 function patch(ctx: ApiContext, r: ResourceRequest, body: string, contentType: string, query: URLSearchParams): KObject {
   const type = contentType.split(';')[0].trim()
   const unsupported = (): ApiError =>
     new ApiError(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${r.info.group === 'argoproj.io' ? '' : ', application/strategic-merge-patch+json'}`
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${isCustom(r.info) ? '' : ', application/strategic-merge-patch+json'}`
     )
-  const current = ctx.store.get(r.info.resource, r.namespace ?? '', r.name as string)
+  const stored = ctx.store.get(r.info.resource, r.namespace ?? '', r.name as string)
+  // A patch to /scale applies to the Scale; commit turns it back into spec.replicas.
+  const current = stored && r.subresource === 'scale' ? toScale(stored) : stored
+  const apply = (next: unknown): KObject => commit(ctx, r, stored as KObject, next, query)
   switch (type) {
     case 'application/merge-patch+json':
       if (!current) throw notFound(r.info, r.name as string)
-      return commit(ctx, r, current, mergePatch(current, parseJson(body)), query)
+      return apply(mergePatch(current, parseJson(body)))
     case 'application/json-patch+json':
       if (!current) throw notFound(r.info, r.name as string)
-      return commit(ctx, r, current, jsonPatch(current, parseJson(body)), query)
+      return apply(jsonPatch(current, parseJson(body)))
     case 'application/strategic-merge-patch+json':
-      // Custom resources have no strategic merge; for built-in kinds a merge patch is close enough here
-      // (lists are replaced instead of merged by key).
-      if (r.info.group === 'argoproj.io') throw unsupported()
+      // Custom resources have no strategic merge; built-in kinds merge lists by their merge keys.
+      if (isCustom(r.info)) throw unsupported()
       if (!current) throw notFound(r.info, r.name as string)
-      return commit(ctx, r, current, mergePatch(current, parseJson(body)), query)
+      return apply(strategicMerge(current, parseJson(body)))
     case 'application/apply-patch+yaml': {
       // Server-side apply, approximated: kubectl sends JSON (valid YAML); it creates or merges.
       let applied: unknown
@@ -446,7 +485,7 @@ function patch(ctx: ApiContext, r: ResourceRequest, body: string, contentType: s
         throw unsupported()
       }
       if (!current) return create(ctx, { ...r, name: undefined }, applied, query)
-      return commit(ctx, r, current, mergePatch(current, applied), query)
+      return apply(mergePatch(current, applied))
     }
     default:
       throw unsupported()

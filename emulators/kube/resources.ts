@@ -14,6 +14,13 @@ export interface ResourceInfo {
   shortNames?: string[]
   categories?: string[]
   subresources: string[]
+  /** A custom resource (no strategic merge patch). Every argoproj.io kind is one too. */
+  custom?: boolean
+}
+
+/** Custom resources take JSON merge and JSON patches only, as the API server answers for CRDs. */
+export function isCustom(info: ResourceInfo): boolean {
+  return info.custom === true || info.group === 'argoproj.io'
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
@@ -24,7 +31,11 @@ export const RESOURCES: ResourceInfo[] = [
   { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', singular: 'secret', namespaced: true, subresources: [] },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', singular: 'configmap', namespaced: true, shortNames: ['cm'], subresources: [] },
   { group: '', version: 'v1', resource: 'services', kind: 'Service', singular: 'service', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] },
+  { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', singular: 'deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['scale', 'status'] },
+  { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', singular: 'replicaset', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['scale', 'status'] },
   { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', singular: 'job', namespaced: true, categories: ['all'], subresources: ['status'] },
+  { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', singular: 'ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'] },
+  { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes', kind: 'HTTPRoute', singular: 'httproute', namespaced: true, categories: ['gateway-api'], subresources: ['status'], custom: true },
   { group: 'argoproj.io', version: 'v1alpha1', resource: 'rollouts', kind: 'Rollout', singular: 'rollout', namespaced: true, shortNames: ['ro'], subresources: ['status'] },
   { group: 'argoproj.io', version: 'v1alpha1', resource: 'analysistemplates', kind: 'AnalysisTemplate', singular: 'analysistemplate', namespaced: true, shortNames: ['at'], subresources: [] },
   { group: 'argoproj.io', version: 'v1alpha1', resource: 'clusteranalysistemplates', kind: 'ClusterAnalysisTemplate', singular: 'clusteranalysistemplate', namespaced: false, shortNames: ['cat'], subresources: [] },
@@ -55,6 +66,11 @@ function subresourceVerbs(sub: string): string[] {
   return sub === 'log' ? ['get'] : ['get', 'patch', 'update']
 }
 
+/** What a subresource answers with: autoscaling/v1 Scale for /scale, the resource's own kind otherwise. */
+function subresourceKind(r: ResourceInfo, sub: string): { group: string; version: string; kind: string } {
+  return sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { group: r.group, version: r.version, kind: r.kind }
+}
+
 // ---- aggregated discovery (one document for /api, one for /apis) ----
 
 function aggregatedResource(r: ResourceInfo): Record<string, unknown> {
@@ -68,7 +84,7 @@ function aggregatedResource(r: ResourceInfo): Record<string, unknown> {
     ...(r.shortNames ? { shortNames: r.shortNames } : {}),
     ...(r.categories ? { categories: r.categories } : {}),
     ...(r.subresources.length > 0
-      ? { subresources: r.subresources.map((sub) => ({ subresource: sub, responseKind, verbs: subresourceVerbs(sub) })) }
+      ? { subresources: r.subresources.map((sub) => ({ subresource: sub, responseKind: subresourceKind(r, sub), verbs: subresourceVerbs(sub) })) }
       : {})
   }
 }
@@ -128,7 +144,14 @@ export function apiResourceList(group: string, version: string): Record<string, 
       ...(r.shortNames ? { shortNames: r.shortNames } : {}),
       ...(r.categories ? { categories: r.categories } : {})
     },
-    ...r.subresources.map((sub) => ({ name: `${r.resource}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: subresourceVerbs(sub) }))
+    ...r.subresources.map((sub) => ({
+      name: `${r.resource}/${sub}`,
+      singularName: '',
+      namespaced: r.namespaced,
+      ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : {}),
+      kind: subresourceKind(r, sub).kind,
+      verbs: subresourceVerbs(sub)
+    }))
   ])
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources }
 }

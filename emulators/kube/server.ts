@@ -29,13 +29,14 @@ import { scaledClock, TIME_ORIGIN_ENV, TIME_SCALE_ENV, type Clock } from '../../
 import { closeServer, closingSignal, listen, readBody } from '../http.js'
 import { ApiError, handleResource, notFound, parseResourceRequest, reasonForCode, sendError, type ApiContext, type ResourceRequest } from './api.js'
 import { RolloutController, podTemplateHash, type ControllerEvent } from './controller.js'
+import { DeploymentController, deploymentPodHash, type PodReadiness } from './deployments.js'
 import { JobController, PodLogs, timestamp, type JobOutcome } from './jobs.js'
 import { openApiGroupVersion, openApiRoot } from './openapi.js'
 import { deepEqual } from './patch.js'
 import { aggregatedDiscovery, apiGroupDocument, apiGroupList, apiResourceList, apiVersions, qualifiedName } from './resources.js'
 import { Store, type KObject } from './store.js'
 
-export { podTemplateHash, type ControllerEvent, type JobOutcome }
+export { deploymentPodHash, podTemplateHash, type ControllerEvent, type JobOutcome, type PodReadiness }
 
 /** Absolute path of the folder holding the stand-in `kubectl-argo-rollouts` plugin: put it first on PATH. */
 export const PLUGIN_DIR = join(dirname(fileURLToPath(import.meta.url)), 'plugin')
@@ -63,6 +64,8 @@ export interface KubeEmulatorOptions {
   aggregatedDiscovery?: boolean
   /** Delete finished Jobs after spec.ttlSecondsAfterFinished of clock time, as Kubernetes does (default true). */
   jobTtl?: boolean
+  /** Clock seconds a Deployment's new pod takes to become ready (default 5); see setPodReadiness. */
+  readinessSeconds?: number
 }
 
 export interface RecordedRequest {
@@ -127,6 +130,8 @@ export interface KubeEmulator {
   setJobBehavior(fn: (job: Record<string, unknown>) => JobOutcome): void
   /** Canary pods of the given pod-template hash (or of every new revision when hash is '*') crash-loop: the controller degrades the rollout after spec.progressDeadlineSeconds (default 600) of progressing (not while paused), with message "ProgressDeadlineExceeded: ReplicaSet \"NAME-HASH\" has timed out progressing." */
   setCanaryCrashLoop(hash: string | '*', crashing: boolean): void
+  /** Decides, for each new pod of a Deployment, its readiness time in clock seconds (null: never ready). Default: readinessSeconds. */
+  setPodReadiness(fn: PodReadiness): void
   setFault(fault: KubeFault | null): void
   /** Adds a Secret (data base64-encoded for you). */
   addSecret(namespace: string, name: string, data: Record<string, string>): void
@@ -233,6 +238,8 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
   const logs = new PodLogs()
   const jobs = new JobController(store, clock, logs, options.jobTtl ?? true)
   const rollouts = new RolloutController(store, clock)
+  const readinessSeconds = options.readinessSeconds ?? 5
+  const deployments = new DeploymentController(store, clock, () => readinessSeconds)
   const requests: RecordedRequest[] = []
   let fault: KubeFault | null = null
   let closed = false
@@ -241,6 +248,7 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     if (closed) return
     jobs.reconcile()
     rollouts.reconcileAll()
+    deployments.reconcile()
   }
   // A controller reacts to a write right after the response has gone out, as a watch-driven one would.
   let reconcileQueued = false
@@ -394,6 +402,9 @@ export async function startKubeEmulator(options: KubeEmulatorOptions = {}): Prom
     setCanaryCrashLoop(hash, crashing) {
       rollouts.setCrashLoop(hash, crashing)
       reconcileSoon()
+    },
+    setPodReadiness(fn) {
+      deployments.readiness = fn
     },
     setFault(next) {
       fault = next === null ? null : { ...next }

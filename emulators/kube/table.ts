@@ -80,6 +80,37 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Data', type: 'string', get: (o) => String(Object.keys(o.data ?? {}).length) },
     age
   ],
+  deployments: [
+    name,
+    { name: 'Ready', type: 'string', get: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec?.replicas ?? 1}` },
+    { name: 'Up-to-date', type: 'integer', get: (o) => o.status?.updatedReplicas ?? 0 },
+    { name: 'Available', type: 'integer', get: (o) => o.status?.availableReplicas ?? 0 },
+    age
+  ],
+  replicasets: [
+    name,
+    { name: 'Desired', type: 'integer', get: (o) => o.spec?.replicas ?? 1 },
+    { name: 'Current', type: 'integer', get: (o) => o.status?.replicas ?? 0 },
+    { name: 'Ready', type: 'integer', get: (o) => o.status?.readyReplicas ?? 0 },
+    age
+  ],
+  services: [
+    name,
+    { name: 'Type', type: 'string', get: (o) => o.spec?.type ?? 'ClusterIP' },
+    { name: 'Cluster-IP', type: 'string', get: (o) => o.spec?.clusterIP ?? '<none>' },
+    { name: 'External-IP', type: 'string', get: () => '<none>' },
+    { name: 'Port(s)', type: 'string', get: (o) => (o.spec?.ports ?? []).map((p: KObject) => `${p.port}/${p.protocol ?? 'TCP'}`).join(',') || '<none>' },
+    age
+  ],
+  ingresses: [
+    name,
+    { name: 'Class', type: 'string', get: (o) => o.spec?.ingressClassName ?? '<none>' },
+    { name: 'Hosts', type: 'string', get: (o) => (o.spec?.rules ?? []).map((r: KObject) => r.host ?? '*').join(',') || '*' },
+    { name: 'Address', type: 'string', get: () => '' },
+    { name: 'Ports', type: 'string', get: () => '80' },
+    age
+  ],
+  httproutes: [name, { name: 'Hostnames', type: 'string', get: (o) => JSON.stringify(o.spec?.hostnames ?? []) }, age],
   namespaces: [name, { name: 'Status', type: 'string', get: (o) => o.status?.phase ?? 'Active' }, age]
 }
 

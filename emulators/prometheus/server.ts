@@ -42,6 +42,24 @@ export interface StartPrometheusOptions {
   dir?: string
   /** How long to wait for Prometheus to serve the data (default 30 s). */
   timeoutMs?: number
+  /** Also scrape these loopback targets (host:port, path /metrics), e.g. the router emulator's. */
+  scrape?: { job: string; targets: string[]; intervalSeconds?: number }
+}
+
+/** The config file: nothing to scrape, or one job scraping `scrape.targets`. */
+function configText(scrape: StartPrometheusOptions['scrape']): string {
+  if (!scrape) return '# nothing to scrape: the data comes from backfilled blocks\n'
+  const every = `${scrape.intervalSeconds ?? 1}s`
+  return [
+    'global:',
+    `  scrape_interval: ${every}`,
+    `  scrape_timeout: ${every}`,
+    'scrape_configs:',
+    `  - job_name: ${JSON.stringify(scrape.job)}`,
+    '    static_configs:',
+    `      - targets: ${JSON.stringify(scrape.targets)}`,
+    ''
+  ].join('\n')
 }
 
 const STEP_SECONDS = 15
@@ -279,7 +297,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
   const dir = mkdtempSync(join(opts.dir ?? tmpdir(), 'canary-gate-prometheus-'))
   try {
     writeFileSync(join(dir, 'data.om'), toOpenMetrics(opts.series))
-    writeFileSync(join(dir, 'prometheus.yml'), '# nothing to scrape: the data comes from backfilled blocks\n')
+    writeFileSync(join(dir, 'prometheus.yml'), configText(opts.scrape))
     await promisify(execFile)(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', join(dir, 'data.om'), join(dir, 'tsdb')]).catch(
       (err: { stderr?: string; message: string }) => {
         throw new Error(`promtool could not create blocks: ${err.stderr || err.message}`)
