@@ -13,7 +13,8 @@
 //   --no-docs     print only; leave docs/ alone
 //   --results F   also write the raw tallies (JSON) to F
 //   --render F    run nothing: print (and write to docs/) the table from tallies written by --results
-// docs/decision-quality.md is rewritten on each run, but for its hand-written notes block, which is kept.
+// docs/decision-quality.md is rewritten on each run, but for its hand-written notes block, which is kept;
+// docs/decision-quality-readme-table.md is the short table for the README.
 import { fork, type ChildProcess } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -22,7 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { addResult, emptyCell, type Cell, type Task, type TaskResult } from './simulator/bench.js'
 import { renderChart } from './simulator/chart.js'
 import { horizonMinutes, JUDGES, loadJudge, ROOT, spanMinutes } from './simulator/judges.js'
-import { notesOf, renderMarkdown, type JudgeStatus, type Summary } from './simulator/report.js'
+import { notesOf, renderMarkdown, renderReadmeTable, type JudgeStatus, type Summary } from './simulator/report.js'
 import { SCENARIOS, TRAFFIC_LEVELS } from './simulator/traffic.js'
 
 const DEFAULT_SEED = 20260209
@@ -120,7 +121,8 @@ async function report(summary: Summary, docs: boolean): Promise<void> {
   if (docs) {
     await writeFile(file, markdown)
     await writeFile(path.join(ROOT, 'docs', chartName), renderChart(summary))
-    console.log(`wrote docs/decision-quality.md and docs/${chartName}`)
+    await writeFile(path.join(ROOT, 'docs', 'decision-quality-readme-table.md'), renderReadmeTable(summary))
+    console.log(`wrote docs/decision-quality.md, docs/${chartName} and docs/decision-quality-readme-table.md (for the README)`)
   }
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals'
 import { addResult, decisionMinutes, emptyCell } from '../../scripts/simulator/bench.js'
 import { decisionOf } from '../../scripts/simulator/canary.js'
 import { JUDGES } from '../../scripts/simulator/judges.js'
-import { NOTES, notesOf, renderMarkdown, targetLines, type Summary } from '../../scripts/simulator/report.js'
+import { NOTES, notesOf, renderMarkdown, renderReadmeTable, targetLines, type Summary } from '../../scripts/simulator/report.js'
 import { nearestRank, wilson } from '../../scripts/simulator/stats.js'
 import { SCENARIOS, TRAFFIC_LEVELS } from '../../scripts/simulator/traffic.js'
 
@@ -84,5 +84,13 @@ describe('the report', () => {
     const markdown = renderMarkdown(summary([14, 14, 14]), 'chart.svg', notes)
     expect(markdown.indexOf(notes)).toBeGreaterThan(markdown.indexOf('## Targets (issue 9)'))
     expect(markdown.indexOf(notes)).toBeLessThan(markdown.indexOf('## How a run is scored'))
+  })
+
+  it('gives the README one row per judge: false rollbacks under A/A, the share caught and the median minutes under a regression', () => {
+    const table = renderReadmeTable(summary([14, 15, 20]))
+    expect(table).toContain('**1,500 req/min**')
+    expect(table).not.toContain('**15 req/min**')
+    expect(table).toContain('| sequential | 0.0 % | 33.3 % | – | 100.0 % (15) | – | – | – |')
+    expect(table).not.toContain('| Mann-Whitney')
   })
 })

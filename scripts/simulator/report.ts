@@ -133,6 +133,41 @@ export const SCORING_LINES = [
   '- ² Runs per second of one worker process (wall time, the engine on a virtual clock; it varies with the machine\'s load).'
 ]
 
+/**
+ * The short table for the README: per traffic level, one row per judge and one column per scenario,
+ * false rollbacks in the A/A columns and the share caught (median minutes to the rollback) in the
+ * regression columns.
+ */
+export function renderReadmeTable(summary: Summary): string {
+  const out: string[] = []
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`
+  const head = ['judge', ...SCENARIOS.map((s) => (s.regression ? `${s.title}: caught (median min)` : `${s.title}: false rollbacks`))]
+  for (const level of TRAFFIC_LEVELS) {
+    const rows = summary.judges.flatMap(({ judge }) => {
+      const cells = SCENARIOS.map((s) => find(summary, judge.id, s.id, level.id))
+      if (cells.every((c) => !c)) return []
+      return [
+        line([
+          judge.title,
+          ...cells.map((c) => {
+            if (!c) return '–'
+            const share = percent(c.rollback / c.runs)
+            if (!c.scenario.regression) return share
+            const median = nearestRank(c.rollbackMinutes, 0.5)
+            return median === undefined ? share : `${share} (${minutesText(median)})`
+          })
+        ])
+      ]
+    })
+    if (rows.length === 0) continue
+    out.push(`**${level.title}**`, '', line(head), line(head.map(() => '---')), ...rows, '')
+  }
+  out.push(
+    `${summary.runsPerCell} simulated canaries per cell (seed ${summary.seed}), each through the real plan code and engine; minutes from the start of the analysis. Inconclusive runs, time to promotion and the 95 % intervals: [docs/decision-quality.md](docs/decision-quality.md).`
+  )
+  return out.join('\n') + '\n'
+}
+
 /** The hand-written part of docs/decision-quality.md, kept from one run to the next. */
 export const NOTES = { start: '<!-- notes: written by hand, kept by npm run bench:decisions -->', end: '<!-- /notes -->' }
 
