@@ -163,7 +163,7 @@ export function renderReadmeTable(summary: Summary): string {
     out.push(`**${level.title}**`, '', line(head), line(head.map(() => '---')), ...rows, '')
   }
   out.push(
-    `${summary.runsPerCell} simulated canaries per cell (seed ${summary.seed}), each through the real plan code and engine; minutes from the start of the analysis. Inconclusive runs, time to promotion and the 95 % intervals: [docs/decision-quality.md](docs/decision-quality.md).`
+    `${summary.runsPerCell} simulated canaries per cell (seed ${summary.seed}), each through the real plan code and engine; minutes from the start of the analysis. The seed's fixed threshold reads the error rate only: its figures in the p99 columns are its A/A noise. Inconclusive runs, time to promotion and the 95 % intervals: [docs/decision-quality.md](docs/decision-quality.md).`
   )
   return out.join('\n') + '\n'
 }
