@@ -11,15 +11,19 @@
 //   --workers N   child processes (default: the CPUs, at most 4)
 //   --judges a,b  only these judges (fixed, ratio, mann-whitney, sequential)
 //   --no-docs     print only; leave docs/ alone
+//   --results F   also write the raw tallies (JSON) to F
+//   --render F    run nothing: print (and write to docs/) the table from tallies written by --results
+// docs/decision-quality.md is rewritten on each run, but for its hand-written notes block, which is kept;
+// docs/decision-quality-readme-table.md is the short table for the README.
 import { fork, type ChildProcess } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { addResult, emptyCell, type Cell, type Task, type TaskResult } from './simulator/bench.js'
 import { renderChart } from './simulator/chart.js'
-import { horizonMinutes, JUDGES, loadJudge, ROOT } from './simulator/judges.js'
-import { renderMarkdown, type JudgeStatus, type Summary } from './simulator/report.js'
+import { horizonMinutes, JUDGES, loadJudge, ROOT, spanMinutes } from './simulator/judges.js'
+import { notesOf, renderMarkdown, renderReadmeTable, type JudgeStatus, type Summary } from './simulator/report.js'
 import { SCENARIOS, TRAFFIC_LEVELS } from './simulator/traffic.js'
 
 const DEFAULT_SEED = 20260209
@@ -32,6 +36,8 @@ interface Options {
   workers: number
   judges?: string[]
   docs: boolean
+  results?: string
+  render?: string
 }
 
 function parseOptions(argv: string[]): Options {
@@ -48,7 +54,7 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${raw}"`)
     return n
   }
-  const known = new Set(['--runs', '--seed', '--workers', '--judges', '--no-docs'])
+  const known = new Set(['--runs', '--seed', '--workers', '--judges', '--no-docs', '--results', '--render'])
   for (const arg of argv) if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg} (${[...known].join(', ')})`)
   const envSeed = process.env.CANARY_GATE_PROPERTY_SEED
   const seed = whole('--seed', value('--seed') ?? (envSeed === '' ? undefined : envSeed), DEFAULT_SEED, -(2 ** 31))
@@ -59,7 +65,9 @@ function parseOptions(argv: string[]): Options {
     seed,
     workers: whole('--workers', value('--workers'), Math.min(4, os.availableParallelism()), 1),
     judges,
-    docs: !argv.includes('--no-docs')
+    docs: !argv.includes('--no-docs'),
+    results: value('--results'),
+    render: value('--render')
   }
 }
 
@@ -101,23 +109,43 @@ async function runOnWorkers(tasks: Task[], count: number, onResult: (result: Tas
   }
 }
 
+/** Prints the table and, unless --no-docs, writes docs/decision-quality.md (keeping its notes) and the chart. */
+async function report(summary: Summary, docs: boolean): Promise<void> {
+  const chartName = 'decision-quality.svg'
+  const file = path.join(ROOT, 'docs', 'decision-quality.md')
+  const notes = notesOf(await readFile(file, 'utf8').catch(() => ''))
+  const markdown = renderMarkdown(summary, chartName, notes)
+  console.log('')
+  console.log(markdown)
+  for (const cell of summary.cells) if (cell.errorReason) console.log(`errors in ${cell.judge.title}, ${cell.scenario.title}, ${cell.level.title}: ${cell.errors}, the first: ${cell.errorReason}`)
+  if (docs) {
+    await writeFile(file, markdown)
+    await writeFile(path.join(ROOT, 'docs', chartName), renderChart(summary))
+    await writeFile(path.join(ROOT, 'docs', 'decision-quality-readme-table.md'), renderReadmeTable(summary))
+    console.log(`wrote docs/decision-quality.md, docs/${chartName} and docs/decision-quality-readme-table.md (for the README)`)
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
+  if (options.render) {
+    await report(JSON.parse(await readFile(options.render, 'utf8')) as Summary, options.docs)
+    return
+  }
   const selected = JUDGES.filter((j) => !options.judges || options.judges.includes(j.id))
   console.log(`bench:decisions — seed ${options.seed} (replay with --seed ${options.seed} or CANARY_GATE_PROPERTY_SEED=${options.seed}), ${options.runs} runs per cell, ${options.workers} workers`)
 
   const statuses: JudgeStatus[] = []
   for (const judge of selected) {
-    const loaded = await loadJudge(judge)
-    const status: JudgeStatus = { judge, horizon: await horizonMinutes(judge), skipped: 'skipped' in loaded ? loaded.skipped : undefined }
-    statuses.push(status)
-    if (status.skipped) console.log(`  skipping ${judge.title}: ${status.skipped}`)
+    // Read here first, so that a mistake in a template stops the benchmark before any worker starts.
+    await loadJudge(judge)
+    statuses.push({ judge, horizon: await horizonMinutes(judge), span: await spanMinutes(judge) })
   }
 
   const cells: Cell[] = []
   const tasks: Task[] = []
   const cellOf = new Map<number, Cell>()
-  for (const status of statuses.filter((s) => !s.skipped)) {
+  for (const status of statuses) {
     for (const level of TRAFFIC_LEVELS) {
       for (const scenario of SCENARIOS) {
         const cell = emptyCell(status.judge, scenario, level)
@@ -145,16 +173,8 @@ async function main(): Promise<void> {
   const wallMs = performance.now() - started
 
   const summary: Summary = { seed: options.seed, runsPerCell: options.runs, workers: options.workers, wallMs, judges: statuses, cells }
-  const chartName = 'decision-quality.svg'
-  const markdown = renderMarkdown(summary, chartName)
-  console.log('')
-  console.log(markdown)
-  for (const cell of cells) if (cell.errorReason) console.log(`errors in ${cell.judge.title}, ${cell.scenario.title}, ${cell.level.title}: ${cell.errors}, the first: ${cell.errorReason}`)
-  if (options.docs) {
-    await writeFile(path.join(ROOT, 'docs', 'decision-quality.md'), markdown)
-    await writeFile(path.join(ROOT, 'docs', chartName), renderChart(summary))
-    console.log(`wrote docs/decision-quality.md and docs/${chartName}`)
-  }
+  if (options.results) await writeFile(options.results, JSON.stringify(summary))
+  await report(summary, options.docs)
 }
 
 main().catch((error: unknown) => {

@@ -100,8 +100,8 @@ export function renderChart(summary: Summary): string {
   out.push(text(MARGIN.left - 50, 52, `${summary.runsPerCell} simulated canaries per bar, seed ${summary.seed}; whiskers: 95 % Wilson interval (left), p95 (right); time: to the promotion in A/A, to the rollback in a regression`, 'font-size="12" fill="#374151"'))
   judges.forEach((status, j) => {
     const lx = MARGIN.left - 50 + j * 270
-    out.push(`<rect x="${lx}" y="68" width="14" height="14" fill="${status.skipped ? 'none' : COLOURS[j]}" stroke="${COLOURS[j]}"${status.skipped ? ' stroke-dasharray="2 2"' : ''}/>`)
-    out.push(text(lx + 20, 80, `${status.judge.title}${status.skipped ? ' (not run yet)' : ''}`, 'font-size="12"'))
+    out.push(`<rect x="${lx}" y="68" width="14" height="14" fill="${COLOURS[j]}" stroke="${COLOURS[j]}"/>`)
+    out.push(text(lx + 20, 80, status.judge.title, 'font-size="12"'))
   })
   TRAFFIC_LEVELS.forEach((level, row) => {
     const cells = summary.cells.filter((c) => c.level.id === level.id)

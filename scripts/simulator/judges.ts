@@ -1,11 +1,11 @@
 // The four judges the benchmark compares, each an AnalysisTemplate read through the real plan code
-// (loadPlanFiles → readTemplates → instantiateMetrics), as `command: analyze` reads a plan. A judge
-// whose template uses fields the plan code does not know yet (the baseline/judge extensions, while
-// the engine's support for them is on its own branch) is reported as skipped, not run half-way.
+// (loadPlanFiles → readTemplates → instantiateMetrics), as `command: analyze` reads a plan. Any
+// problem the plan code finds in a judge's template stops the benchmark, saying what: a judge is
+// never skipped or run half-way.
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { formatIssue, IssueList, type ConfigIssue } from '../../src/config-error.js'
+import { IssueList } from '../../src/config-error.js'
 import type { MetricSpec } from '../../src/analysis/types.js'
 import { instantiateMetrics } from '../../src/plan/instantiate.js'
 import { parseDuration } from '../../src/plan/duration.js'
@@ -24,8 +24,6 @@ export interface JudgeConfig {
   files: string[]
   /** The args input (name=value), as a workflow would give it. */
   args: Record<string, string>
-  /** The template extensions it needs, named in the line that says it was skipped. */
-  needs: string
 }
 
 export const JUDGES: readonly JudgeConfig[] = [
@@ -36,45 +34,36 @@ export const JUDGES: readonly JudgeConfig[] = [
     // interval 60s), reading the canary's own app name from the seed's metrics endpoint.
     files: ['examples/voting01/error-rate-web.yaml'],
     args: { 'app-name': 'vote-canary', 'metrics-url': 'http://seed-metrics.simulated' },
-    needs: ''
   },
   {
     id: 'ratio',
     title: 'seed-002 ratio rules',
     files: ['scripts/simulator/templates/ratio-rules.yaml'],
     args: {},
-    needs: 'baseline and sampleSize'
   },
   {
     id: 'mann-whitney',
     title: 'Mann-Whitney, 30 min',
     files: ['scripts/simulator/templates/mann-whitney.yaml'],
     args: {},
-    needs: 'judge.mannWhitney (with baseline and scoring)'
   },
   {
     id: 'sequential',
     title: 'sequential',
     files: ['scripts/simulator/templates/sequential.yaml'],
     args: {},
-    needs: 'judge.sequentialRate and judge.sequentialMean (with baseline and sampleSize)'
   }
 ]
-
-/** The fields of the contract (issue 9) that the plan code rejects until the engine branch is merged. */
-const CONTRACT_FIELDS = new Set(['baseline', 'sampleSize', 'judge', 'scoring'])
 
 /** Where the simulated Prometheus is, as the prometheus-url input would say. */
 export const PROMETHEUS_URL = 'http://prometheus.simulated:9090'
 
-export type LoadedJudge = { judge: JudgeConfig; metrics: MetricSpec[] } | { judge: JudgeConfig; skipped: string }
-
-/** Whether a plan problem is about a contract field (at any depth: `judge.mannWhitney.outliers`, `spec.scoring`). */
-function aboutContractField(issue: ConfigIssue): boolean {
-  const fields = (issue.field ?? '').split(/[.[\]]/).filter((part) => part !== '')
-  return fields.some((part) => CONTRACT_FIELDS.has(part))
+export interface LoadedJudge {
+  judge: JudgeConfig
+  metrics: MetricSpec[]
 }
 
+/** The judge's metrics as the plan code reads them; a ConfigError naming every problem otherwise. */
 export async function loadJudge(judge: JudgeConfig): Promise<LoadedJudge> {
   const issues = new IssueList()
   const docs = await loadPlanFiles(judge.files, ROOT, issues)
@@ -84,30 +73,38 @@ export async function loadJudge(judge: JudgeConfig): Promise<LoadedJudge> {
     { mode: 'analyze', prometheusUrl: PROMETHEUS_URL, secrets: new Secrets(), input: new Map(Object.entries(judge.args)) },
     issues
   )
-  if (issues.empty) return { judge, metrics }
-  if (judge.needs && issues.issues.every(aboutContractField)) {
-    return { judge, skipped: `engine support for ${judge.needs} not merged yet (the plan code says: ${formatIssue(issues.issues[0])})` }
-  }
-  // Anything else is a mistake in the benchmark's own templates: stop, saying what.
+  // A problem is a mistake in the benchmark's own templates: stop, saying what.
   issues.throwIfAny()
-  throw new Error('unreachable')
+  return { judge, metrics }
 }
 
 /**
  * The latest a judge decides when every measurement counts: its slowest metric's last measurement,
- * (count − 1) × interval after the start (the first is taken at once). Read from the YAML itself, so
- * it is known for judges the plan code cannot read yet.
+ * (count − 1) × interval after the start (the first is taken at once). Read from the YAML itself.
  */
 export async function horizonMinutes(judge: JudgeConfig): Promise<number> {
-  let latest = 0
+  return (await spans(judge)).reduce((latest, { count, interval }) => Math.max(latest, (count - 1) * interval), 0)
+}
+
+/**
+ * How much traffic a judge looks at when every measurement counts: its slowest metric's count ×
+ * interval (30 one-minute readings: a 30-minute horizon, judged 29 minutes after the start, as the
+ * first reading covers the minute before it).
+ */
+export async function spanMinutes(judge: JudgeConfig): Promise<number> {
+  return (await spans(judge)).reduce((longest, { count, interval }) => Math.max(longest, count * interval), 0)
+}
+
+async function spans(judge: JudgeConfig): Promise<Array<{ count: number; interval: number }>> {
+  const out: Array<{ count: number; interval: number }> = []
   for (const file of judge.files) {
     for (const doc of parseAllDocuments(await readFile(path.join(ROOT, file), 'utf8'))) {
       const metrics = (doc.toJS() as { spec?: { metrics?: Array<{ count?: number | string; interval?: string }> } }).spec?.metrics ?? []
       for (const metric of metrics) {
         const interval = metric.interval === undefined ? 0 : (parseDuration(metric.interval) ?? 0)
-        latest = Math.max(latest, (Number(metric.count ?? 1) - 1) * interval)
+        out.push({ count: Number(metric.count ?? 1), interval: interval / 60_000 })
       }
     }
   }
-  return latest / 60_000
+  return out
 }
