@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { AnalysisOutcome } from '../../src/analysis/types.js'
 import { IssueList } from '../../src/config-error.js'
-import { metricAnswerOf, runFlaggerCanary, type MetricChecker } from '../../src/executor/flagger-loop.js'
+import { engineMetricChecker, metricAnswerOf, runFlaggerCanary, type MetricChecker } from '../../src/executor/flagger-loop.js'
 import { memoryLogger } from '../../src/log.js'
 import { parseFlaggerDocuments } from '../../src/plan/flagger/documents.js'
 import { readFlaggerPlans, type FlaggerPlan, type FlaggerWebhook } from '../../src/plan/flagger/read.js'
@@ -48,7 +48,9 @@ const metrics = `    metrics:
         interval: 1m
 `
 const hooks = (...list: Array<[string, string]>) =>
-  `    webhooks:\n${list.map(([name, type]) => `      - name: ${name}\n        type: ${type}\n        url: http://flagger-loadtester.test/${name}\n        metadata: {cmd: "run ${name}"}\n`).join('')}`
+  list.length === 0
+    ? ''
+    : `    webhooks:\n${list.map(([name, type]) => `      - name: ${name}\n        type: ${type}\n        url: http://flagger-loadtester.test/${name}\n        metadata: {cmd: "run ${name}"}\n`).join('')}`
 
 /** The podinfo Canary of Flagger's tutorials: stepWeight 5 to 50, threshold 5, success ≥ 99 %, duration ≤ 500 ms, every 15s. */
 const podinfo = (extraHooks: Array<[string, string]> = [['acceptance-test', 'pre-rollout'], ['load-test', 'rollout']]) =>
@@ -268,6 +270,39 @@ describe('the Flagger loop against a Deployment target', () => {
     expect(result.outcome).toBe('none')
     expect(target.calls).toEqual([])
     expect(result.notes[0]).toMatch(/^nothing to roll out/)
+  })
+})
+
+describe('metrics through the analysis engine', () => {
+  it('one measurement of each metric per check; a slow canary halts on its duration and the report holds every check', async () => {
+    const plan = podinfo([])
+    const clock = new VirtualClock()
+    const target = new FakeDeploymentTarget(clock)
+    const log = memoryLogger()
+    // The success rate is fine; the duration (ms, nginx's builtin) is 620 once the canary takes 10 %.
+    const providerFor = () => ({ measure: async (spec: { name: string }) => (spec.name === 'request-duration' ? [target.weight >= 10 ? 620.4 : 130] : [99.7]) })
+    const result = await runFlaggerCanary({
+      plan,
+      target,
+      clock,
+      log,
+      webhooks: { call: async () => ({ status: 200 }) },
+      metrics: engineMetricChecker({ providerFor, clock, log }),
+      image: { container: 'podinfo', image: 'ghcr.io/stefanprodan/podinfo:6.0.1' },
+      timeoutMs: 60 * 60 * SECOND,
+      pollIntervalMs: 5 * SECOND,
+      signal: new AbortController().signal
+    })
+    expect(result).toMatchObject({ verdict: 'Failed', outcome: 'aborted' })
+    expect(log.lines.filter((line) => line.startsWith('warning: Halt'))).toEqual(Array(5).fill('warning: Halt podinfo.apps advancement request duration 620ms > 500ms'))
+    expect(result.analyses.map((a) => [a.label, a.templates[0], a.outcome.verdict])).toEqual([
+      ['check 1 at podinfo 5%', 'request-success-rate', 'Successful'],
+      ['check 1 at podinfo 5%', 'request-duration', 'Successful'],
+      ...[2, 3, 4, 5, 6].flatMap((n) => [
+        [`check ${n} at podinfo 10%`, 'request-success-rate', 'Successful'],
+        [`check ${n} at podinfo 10%`, 'request-duration', 'Failed']
+      ])
+    ])
   })
 })
 
