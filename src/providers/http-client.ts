@@ -283,7 +283,26 @@ export class HttpClient {
     })
   }
 
-  private async send(exchange: Exchange, request: BackendRequest, budgetMs: number): Promise<BackendAnswer> {
+  /**
+   * One request on its own time budget whose answer the caller reads whatever its status (a Flagger
+   * webhook: 200–202 pass, anything else fails). A failure to get an answer, or the budget ending, is
+   * thrown as a MeasurementError; nothing is retried here (the caller has its own retry policy).
+   */
+  async exchange(request: BackendRequest, options: { what: string; budgetMs: number; signal: AbortSignal }): Promise<BackendAnswer> {
+    const { what, budgetMs } = options
+    const budget = this.clock.timeoutSignal(budgetMs)
+    const signal = AbortSignal.any([options.signal, budget])
+    const exchange: Exchange = { what, signal, send: (next) => this.send(exchange, next, budgetMs, true) }
+    try {
+      return await exchange.send(request)
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason
+      if (budget.aborted) throw new MeasurementError(`${what}: no answer within ${budgetMs / 1000}s`, { retryable: true })
+      throw error
+    }
+  }
+
+  private async send(exchange: Exchange, request: BackendRequest, budgetMs: number, anyStatus = false): Promise<BackendAnswer> {
     const prefix = `${exchange.what}: ${request.label ? `${request.label}: ` : ''}`
     let target: URL
     try {
@@ -346,7 +365,7 @@ export class HttpClient {
       headers: flatHeaders(response.headers),
       body: Buffer.isBuffer(response.data) ? response.data.toString('utf8') : String(response.data ?? '')
     }
-    if (answer.status >= 200 && answer.status < 300) return answer
+    if (anyStatus || (answer.status >= 200 && answer.status < 300)) return answer
     const retryAfter = retryAfterMs(answer.headers, Date.now())
     const explained = request.explain?.(answer)
     if (explained) {
