@@ -208,10 +208,11 @@ function actionText(result: GateResult): string[] {
     if (abort.failingMeasurementAt !== undefined) timings.push(`the abort call went out ${formatDuration(abort.requestedAt - abort.failingMeasurementAt)} after the failing measurement`)
     if (abort.confirmedAt !== undefined) timings.push(`the rollout reported canary weight ${abort.weightAfter ?? 0}% ${formatDuration(abort.confirmedAt - abort.requestedAt)} later`)
     else timings.push('the rollout had not reported the abort when the gate stopped watching')
-    lines.push(`The gate aborted rollout ${result.rollout?.name ?? ''} (canary traffic ${abort.weightBefore}% → ${abort.weightAfter ?? '?'}%): ${timings.join('; ')}.`)
+    lines.push(`The gate ${result.rollout?.kind === 'deployment' ? 'rolled back deployment' : 'aborted rollout'} ${result.rollout?.name ?? ''} (canary traffic ${abort.weightBefore}% → ${abort.weightAfter ?? '?'}%): ${timings.join('; ')}.`)
   }
-  if (result.rollout?.after) lines.push(`The rollout now: ${result.rollout.after}.`)
-  if (result.rollout) lines.push(`Changes went through ${result.rollout.path === 'plugin' ? 'the kubectl argo rollouts plugin' : "kubectl patch (the plugin's patches; the plugin was not installed)"}.`)
+  if (result.rollout?.after) lines.push(`The ${result.rollout.kind ?? 'rollout'} now: ${result.rollout.after}.`)
+  if (result.rollout?.router) lines.push(`Changes went through kubectl: the Deployments, and the ${result.rollout.router.kind === 'nginx' ? 'nginx Ingress' : 'Gateway API'} router (${result.rollout.router.object}), each weight read back.`)
+  else if (result.rollout) lines.push(`Changes went through ${result.rollout.path === 'plugin' ? 'the kubectl argo rollouts plugin' : "kubectl patch (the plugin's patches; the plugin was not installed)"}.`)
   return lines
 }
 
