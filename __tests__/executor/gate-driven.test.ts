@@ -133,7 +133,7 @@ function analyst(clock: VirtualClock, verdicts: Record<string, Verdict>): Analys
   }
 }
 
-function setup(verdicts: Record<string, Verdict> = {}) {
+function setup(verdicts: Record<string, Verdict> = {}, timeoutMs = 60 * MINUTE) {
   const clock = new VirtualClock()
   const target = new GateTarget(clock)
   const log = memoryLogger()
@@ -145,7 +145,7 @@ function setup(verdicts: Record<string, Verdict> = {}) {
     log,
     policies: { onFailure: 'abort', onInconclusive: 'abort', abortOnCancel: true },
     pollIntervalMs: 10_000,
-    timeoutMs: 60 * MINUTE,
+    timeoutMs,
     image: { container: 'app', image: 'app:v2' },
     applySteps: false,
     signal: new AbortController().signal
@@ -172,5 +172,14 @@ describe('the executor driving a gate-driven target', () => {
     expect(target.calls).toEqual(['start app=app:v2', 'wait ready', 'weight 20', 'advance to 2', 'advance to 3', 'rollback'])
     expect(result.abort).toMatchObject({ weightBefore: 20, weightAfter: 0, confirmedAt: expect.any(Number) })
     expect(result.steps!.map((s) => s.result)).toEqual(['done', 'done', 'failed', 'skipped', 'skipped'])
+  })
+
+  it('a timeout rolls the canary back (on-failure abort): weight 0 verified', async () => {
+    const { target, executor } = setup({}, 90_000)
+    const result = await executor.drive()
+    expect(result).toMatchObject({ verdict: 'Error', outcome: 'aborted' })
+    expect(result.reasons[0]).toMatch(/did not finish within the timeout \(1m 30s\)/)
+    expect(target.calls).toEqual(['start app=app:v2', 'wait ready', 'weight 20', 'advance to 2', 'rollback'])
+    expect(result.abort).toMatchObject({ weightBefore: 20, weightAfter: 0 })
   })
 })
