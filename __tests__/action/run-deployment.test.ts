@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http'
 import { kubectl } from '../../emulators/kube/kubectl.js'
 import { startKubeEmulator, type KubeEmulator } from '../../emulators/kube/server.js'
 import { canaryObjects, toManifest } from '../../emulators/router/fixtures.js'
+import { startPrometheus, type PrometheusServer } from '../../emulators/prometheus/server.js'
 import { startRouter, type RouterEmulator, type Via } from '../../emulators/router/server.js'
 import { runAction, type ActionRun, type RunActionOptions } from '../../emulators/runner.js'
 
@@ -18,7 +19,10 @@ const SCALE = 60
 let kube: KubeEmulator | undefined
 let router: RouterEmulator | undefined
 let metrics: Server | undefined
+let prometheus: PrometheusServer | undefined
 afterEach(async () => {
+  await prometheus?.close()
+  prometheus = undefined
   await router?.close()
   await new Promise((resolve) => (metrics ? metrics.close(resolve) : resolve(undefined)))
   await kube?.close()
@@ -120,6 +124,20 @@ describe('command run on a plain Deployment whose traffic the gate drives', () =
     expect(result.stdout).toMatch(/deployment podinfo rolled back: canary traffic 20% → 0% on ingress podinfo-canary \(read back\)/)
   })
 
+  it("nginx: 10 % errors seen by Flagger's success-rate query on a real Prometheus scraping the router → rolled back at the first analysis", async () => {
+    const { run } = await start('nginx', 0.1)
+    prometheus = await startPrometheus({ series: [], scrape: { job: 'ingress-nginx', targets: [router!.target], intervalSeconds: 1 } })
+    const result = await run({ plan: 'examples/podinfo/rollout.yaml examples/podinfo/success-rate-nginx.yaml', args: `namespace=${NS}\ningress=podinfo`, 'prometheus-url': prometheus.url })
+    const report = result.report as unknown as ReportShape
+    expect(result.outputs).toMatchObject({ verdict: 'Failed', outcome: 'aborted', 'failed-metrics': 'request-success-rate' })
+    expect(report.steps.map((s) => s.result)).toEqual(['done', 'done', 'failed', 'skipped', 'skipped'])
+    expect(report.abort).toMatchObject({ canaryWeightBefore: 20, canaryWeightAfter: 0 })
+    expect(canaryWeight()).toBe('0')
+    expect(get('deployments', 'podinfo-canary').spec.replicas).toBe(0)
+    // the success rate Prometheus computed is about 90 %
+    expect(result.summary).toMatch(/request-success-rate[\s\S]*\| (8\d|9[0-5])\.\d+ \| ❌ Failed/)
+  })
+
   it('Gateway API: the HTTPRoute backendRefs weights go 80/20, 50/50, then 100/0 at promotion', async () => {
     const { run } = await start('gateway-api')
     const seen = new Set<string>()
@@ -140,5 +158,13 @@ describe('command run on a plain Deployment whose traffic the gate drives', () =
     expect(canaryWeight()).toBe('0')
     expect(get('deployments', 'podinfo-canary').spec.replicas).toBe(0)
   })
-})
 
+  it('a run past its timeout rolls the canary back: weight 0, canary scaled to 0', async () => {
+    const { run } = await start('nginx')
+    const result = await run({ timeout: '3m' })
+    expect(result.outputs).toMatchObject({ verdict: 'Error', outcome: 'aborted' })
+    expect(canaryWeight()).toBe('0')
+    expect(get('deployments', 'podinfo-canary').spec.replicas).toBe(0)
+    expect(get('deployments', 'podinfo-primary').spec.template.spec.containers[0].image).toBe(OLD)
+  })
+})
