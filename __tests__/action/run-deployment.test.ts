@@ -3,7 +3,10 @@
 // a stream of requests by the nginx canary Ingress or the HTTPRoute. The analysis reads the canary's
 // error rate from the router's own per-version totals, served to the web provider by this test.
 import { afterEach, describe, expect, it } from '@jest/globals'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
 import { kubectl } from '../../emulators/kube/kubectl.js'
 import { startKubeEmulator, type KubeEmulator } from '../../emulators/kube/server.js'
 import { canaryObjects, toManifest } from '../../emulators/router/fixtures.js'
@@ -166,5 +169,22 @@ describe('command run on a plain Deployment whose traffic the gate drives', () =
     expect(canaryWeight()).toBe('0')
     expect(get('deployments', 'podinfo-canary').spec.replicas).toBe(0)
     expect(get('deployments', 'podinfo-primary').spec.template.spec.containers[0].image).toBe(OLD)
+  })
+
+  it('refuses, before touching the cluster, steps a Deployment target cannot run', async () => {
+    const { run } = await start('nginx')
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cg-deploy-plan-'))
+    const plan = path.join(dir, 'rollout.yaml')
+    await writeFile(
+      plan,
+      (await readFile('examples/podinfo/rollout.yaml', 'utf8')).replace('        - pause: { duration: 1m }\n', '        - pause: {}\n        - setHeaderRoute: { name: beta, match: [{ headerName: x-beta, headerValue: { exact: "1" } }] }\n')
+    )
+    const result = await run({ plan: `${plan} examples/podinfo/error-rate-web.yaml` })
+    expect(result.exitCode).toBe(1)
+    expect(result.outputs).toMatchObject({ verdict: 'Error', outcome: 'none' })
+    expect(result.stdout).toContain('step 2: an indefinite pause waits for a human to promote')
+    expect(result.stdout).toContain('step 3: setHeaderRoute is run by the Argo controller')
+    expect(get('deployments', 'podinfo-canary')).toBeUndefined()
+    expect(canaryWeight()).toBe('0')
   })
 })
