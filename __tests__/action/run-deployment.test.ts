@@ -187,4 +187,17 @@ describe('command run on a plain Deployment whose traffic the gate drives', () =
     expect(get('deployments', 'podinfo-canary')).toBeUndefined()
     expect(canaryWeight()).toBe('0')
   })
+
+  it('the post step rolls back the canary of a main step the runner killed', async () => {
+    const { run } = await start('nginx')
+    const main = await run({}, { cancel: { signal: 'SIGKILL', when: (log) => /canary weight 20% \(read back\)/.test(log) } })
+    expect(main.signal).toBe('SIGKILL')
+    expect(canaryWeight()).toBe('20')
+    expect(JSON.parse(main.state.canary)).toMatchObject({ rollout: 'podinfo', namespace: NS, deployment: { router: 'nginx' } })
+    const post = await run({}, { post: { state: main.state } })
+    expect(post.exitCode).toBe(0)
+    expect(canaryWeight()).toBe('0')
+    expect(get('deployments', 'podinfo-canary').spec.replicas).toBe(0)
+    expect(post.summary).toMatch(/so the post step rolled back deployment podinfo in test: canary traffic 20% → 0% on ingress podinfo-canary, podinfo-canary scaled to 0/)
+  })
 })

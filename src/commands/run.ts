@@ -130,8 +130,14 @@ export async function run(context: CommandContext): Promise<GateResult> {
       readyThreshold: inputs.canaryReadyThreshold,
       pollMs: inputs.pollIntervalMs
     })
-    // The post step's safety net aborts Argo Rollouts only: a Deployment's canary is rolled back by the main step.
-    return execute(context, plan, target, analystFor<DeploymentState>(context, plan, kubectl, target.name, deploymentAsRollout))
+    const started: StartedState = {
+      rollout: target.name,
+      namespace: target.namespace,
+      context: inputs.kubeContext,
+      abortOnCancel: inputs.abortOnCancel,
+      deployment: { router: inputs.router, ingress: inputs.ingress, route: inputs.route }
+    }
+    return execute(context, plan, target, analystFor<DeploymentState>(context, plan, kubectl, target.name, deploymentAsRollout), () => context.saveState?.(STARTED_STATE, JSON.stringify(started)))
   }
   const target = new ArgoRolloutTarget(kubectl, inputs.rollout!, inputs.namespace, log, plan.liveSteps)
   const started: StartedState = { rollout: target.name, namespace: target.namespace, context: inputs.kubeContext, abortOnCancel: inputs.abortOnCancel }
