@@ -125,6 +125,9 @@ describe('command run on a plain Deployment whose traffic the gate drives', () =
     expect(get('deployments', 'podinfo-canary').spec.replicas).toBe(0)
     expect(get('deployments', 'podinfo-primary').spec.template.spec.containers[0].image).toBe(OLD)
     expect(result.stdout).toMatch(/deployment podinfo rolled back: canary traffic 20% → 0% on ingress podinfo-canary \(read back\)/)
+    expect(result.summary).toContain('The gate rolled back deployment podinfo (canary traffic 20% → 0%)')
+    expect(result.summary).toContain('| deploy a fixed image | <code>command: run, image: …</code> | — |')
+    expect(result.summary).toContain('<code>kubectl get deployments,services,ingresses -n test</code>')
   })
 
   it("nginx: 10 % errors seen by Flagger's success-rate query on a real Prometheus scraping the router → rolled back at the first analysis", async () => {

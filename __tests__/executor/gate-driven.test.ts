@@ -133,7 +133,7 @@ function analyst(clock: VirtualClock, verdicts: Record<string, Verdict>): Analys
   }
 }
 
-function setup(verdicts: Record<string, Verdict> = {}, timeoutMs = 60 * MINUTE) {
+function setup(verdicts: Record<string, Verdict> = {}, timeoutMs = 60 * MINUTE, onInconclusive: 'abort' | 'pause' = 'abort') {
   const clock = new VirtualClock()
   const target = new GateTarget(clock)
   const log = memoryLogger()
@@ -143,7 +143,7 @@ function setup(verdicts: Record<string, Verdict> = {}, timeoutMs = 60 * MINUTE) 
     analyst: analyst(clock, verdicts),
     clock,
     log,
-    policies: { onFailure: 'abort', onInconclusive: 'abort', abortOnCancel: true },
+    policies: { onFailure: 'abort', onInconclusive, abortOnCancel: true },
     pollIntervalMs: 10_000,
     timeoutMs,
     image: { container: 'app', image: 'app:v2' },
@@ -181,5 +181,14 @@ describe('the executor driving a gate-driven target', () => {
     expect(result.reasons[0]).toMatch(/did not finish within the timeout \(1m 30s\)/)
     expect(target.calls).toEqual(['start app=app:v2', 'wait ready', 'weight 20', 'advance to 2', 'rollback'])
     expect(result.abort).toMatchObject({ weightBefore: 20, weightAfter: 0 })
+  })
+
+  it('an inconclusive step with on-inconclusive pause holds the weight where it is, and says how to go on', async () => {
+    const { target, executor, log } = setup({ 'step 3/5': 'Inconclusive' }, 60 * MINUTE, 'pause')
+    const result = await executor.drive()
+    expect(result).toMatchObject({ verdict: 'Inconclusive', outcome: 'paused' })
+    expect(target.calls).toEqual(['start app=app:v2', 'wait ready', 'weight 20', 'advance to 2', 'advance to 3'])
+    expect(target.weight).toBe(20)
+    expect(log.lines.join('\n')).toContain('To go on: run again. To roll back: weight 0.')
   })
 })

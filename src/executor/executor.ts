@@ -568,7 +568,8 @@ export class Executor<S extends TargetState> {
     if (!state.paused) await this.target.pause()
     this.record.outcome = 'paused'
     const c = this.target.commands()
-    this.log.notice(`${why}. To go on: ${c.promote} (or this workflow with command: promote). To roll back: ${c.abort} (or command: abort).`)
+    const gate = this.target.drives === 'gate'
+    this.log.notice(`${why}. To go on: ${c.promote}${gate ? '' : ' (or this workflow with command: promote)'}. To roll back: ${c.abort}${gate ? '' : ' (or command: abort)'}.`)
     this.record.reasons.push(why)
   }
 

@@ -220,7 +220,8 @@ function nextSteps(result: GateResult, context: RunContext): string | undefined 
   if (!result.rollout) return undefined
   const target = `${result.rollout.name} -n ${result.rollout.namespace}`
   const rows: Array<[string, string, string]> = []
-  if (result.outcome === 'paused' || (result.command === 'status' && result.verdict === 'Inconclusive')) {
+  if (result.rollout.kind === 'deployment') rows.push(...deploymentRows(result))
+  else if (result.outcome === 'paused' || (result.command === 'status' && result.verdict === 'Inconclusive')) {
     rows.push(['go on to the next step', 'command: promote', `kubectl argo rollouts promote ${target}`])
     rows.push(['promote to the end, skipping the rest', 'command: promote, full: true', `kubectl argo rollouts promote ${target} --full`])
     rows.push(['roll back to stable', 'command: abort', `kubectl argo rollouts abort ${target}`])
@@ -228,9 +229,25 @@ function nextSteps(result: GateResult, context: RunContext): string | undefined 
     rows.push(['run the same canary again (once fixed)', 'command: retry', `kubectl argo rollouts retry rollout ${target}`])
     rows.push(['deploy a fixed image', 'command: run, image_tag: …', `kubectl argo rollouts set image ${target.replace(' -n', ' CONTAINER=IMAGE -n')}`])
   }
-  rows.push(['see where it stands', 'command: status', `kubectl argo rollouts get rollout ${target}`])
+  if (result.rollout.kind !== 'deployment') rows.push(['see where it stands', 'command: status', `kubectl argo rollouts get rollout ${target}`])
   const workflow = context.workflowUrl ? `[the workflow](${context.workflowUrl}) (Run workflow)` : 'the workflow (workflow_dispatch)'
   return table(['To', `With ${workflow}`, 'Or with kubectl'], rows.map(([what, input, command]) => [cell(what), code(input), code(command)]))
+}
+
+/** What to do next with a Deployment whose traffic the gate drives: only command run acts on it. */
+function deploymentRows(result: GateResult): Array<[string, string, string]> {
+  const { name, namespace, router } = result.rollout!
+  const rows: Array<[string, string, string]> = []
+  const scale = `kubectl scale deployment/${name}-canary --replicas=0 -n ${namespace}`
+  const weightZero = router?.kind === 'nginx' ? `kubectl annotate ${router.object.replace(' ', '/')} nginx.ingress.kubernetes.io/canary-weight=0 --overwrite -n ${namespace}` : `kubectl edit ${(router?.object ?? `httproute ${name}`).replace(' ', '/')} -n ${namespace} (canary weight 0)`
+  if (result.outcome === 'paused') {
+    rows.push(['start the canary again from the first step', 'command: run, same image', '—'])
+    rows.push(['roll back to the primary', '—', `${weightZero} && ${scale}`])
+  } else if (result.outcome === 'aborted' || result.verdict === 'Failed') {
+    rows.push(['deploy a fixed image', 'command: run, image: …', '—'])
+  }
+  rows.push(['see where it stands', '—', `kubectl get deployments,services,${router?.kind === 'gateway-api' ? 'httproutes' : 'ingresses'} -n ${namespace}`])
+  return rows
 }
 
 function measurementDetails(result: GateResult, perMetric: number): string | undefined {

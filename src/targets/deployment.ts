@@ -337,7 +337,7 @@ export class DeploymentTarget implements Target<DeploymentState> {
 
   commands(): ManualCommands {
     const scale = displayCommand('kubectl', ['scale', `deployment/${this.canaryName}`, '--replicas=0', '-n', this.namespace])
-    const again = 'run this workflow again with the same image (canary-gate drives a Deployment\'s steps itself)'
+    const again = "run this workflow again with the same image (it starts the canary's steps from the first)"
     return {
       promote: again,
       promoteFull: again,
