@@ -87,4 +87,24 @@ describe('the Deployment target', () => {
     const r = target({ router: 'gateway-api', route: 'web' })
     await expect(r.read()).rejects.toThrow('httproute web was not found in namespace test: set the input "route"')
   })
+
+  it('a plain Deployment <name> behind Service <name> is the primary when there is no <name>-primary', async () => {
+    const plain = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: NS, labels: { app: 'web' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-canary', namespace: NS }, spec: { selector: { app: 'web-canary' }, ports: [{ port: 80 }] } },
+      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web', namespace: NS }, spec: { parentRefs: [{ name: 'gateway' }], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] } }
+    ]
+    expect((await run(emu.env, ['apply', '-f', '-'], { input: toManifest(plain) })).code).toBe(0)
+    const t = target({ name: 'web', router: 'gateway-api', steps: [{ kind: 'setWeight', weight: 10 }] })
+    await t.startRevision('web', 'nginx:1.28', await t.read())
+    expect(t.primaryName).toBe('web')
+    expect(get('deployments', 'web-canary').spec.template.metadata.labels).toEqual({ app: 'web-canary' })
+    await t.waitReady({ clock: emu.clock, pollMs: 1000, until: emu.clock.now() + 120_000 })
+    await t.setWeight(10)
+    expect(get('httproutes', 'web').spec.rules[0].backendRefs.map((r: { name: string; weight: number }) => `${r.name}=${r.weight}`)).toEqual(['web=90', 'web-canary=10'])
+    await t.promote(false, await t.read())
+    expect(await t.read()).toMatchObject({ completed: true, weight: 0, stableRevision: 'nginx:1.28' })
+    expect(get('deployments', 'web').spec.template.metadata.labels).toEqual({ app: 'web' })
+  })
 })

@@ -1,6 +1,6 @@
 // The router objects exactly as Flagger writes them (reference: "Routers as Flagger writes them").
 import { describe, expect, it } from '@jest/globals'
-import { headerRules, routeWeightOf, weightedRules } from '../../src/targets/routers/gateway-api.js'
+import { headerRules, primaryServiceOf, routeWeightOf, weightedRules } from '../../src/targets/routers/gateway-api.js'
 import { canaryIngress, matchAnnotations, weightOf, weightPatch } from '../../src/targets/routers/nginx.js'
 
 const P = 'nginx.ingress.kubernetes.io/'
@@ -86,5 +86,12 @@ describe('Gateway API', () => {
         ]
       }
     ])
+  })
+
+  it("finds the primary's Service: <name>-primary when the route has it, else the backend that is not the canary", () => {
+    expect(primaryServiceOf(route, 'podinfo-primary', 'podinfo-canary')).toBe('podinfo-primary')
+    const plain = { spec: { rules: [{ backendRefs: [{ name: 'podinfo-canary', weight: 0 }, { name: 'podinfo', port: 80 }] }] } }
+    expect(primaryServiceOf(plain, 'podinfo-primary', 'podinfo-canary')).toBe('podinfo')
+    expect(primaryServiceOf({ spec: { rules: [] } }, 'podinfo-primary', 'podinfo-canary')).toBeUndefined()
   })
 })

@@ -307,15 +307,19 @@ export class DeploymentTarget implements Target<DeploymentState> {
     const record: AbortRecord = { reason, failingMeasurementAt: options.failingMeasurementAt, requestedAt: clock.now(), weightBefore: before.weight }
     this.log.info(`rolling back deployment ${this.name}: ${reason}`)
     try {
-      await this.rollback()
+      // The weight is read back by the router: from then on the canary gets no traffic.
+      await this.router.setWeight(0)
+      record.confirmedAt = clock.now()
     } catch (error) {
       if (!(error instanceof WeightNotApplied)) throw error
       this.log.warning(error.message)
     }
+    this.progress.aborted = true
+    await this.kubectl.write(['scale', `deployment/${this.canaryName}`, '--replicas=0', '-n', this.namespace], { safe: true })
     const state = await this.read()
     record.weightAfter = state.weight
+    if (state.weight !== 0) record.confirmedAt = undefined
     if (state.weight === 0) {
-      record.confirmedAt = clock.now()
       this.log.info(`deployment ${this.name} rolled back: canary traffic ${before.weight}% → ${state.weight}% on ${this.router.object} (read back), ${this.canaryName} scaled to 0`)
     } else this.log.warning(`deployment ${this.name}: ${this.router.object} still sends ${state.weight}% to the canary after the rollback`)
     return { record, state }

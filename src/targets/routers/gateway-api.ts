@@ -12,6 +12,16 @@ function refersTo(ref: Json, service: string): boolean {
   return ref.name === service && (ref.kind === undefined || ref.kind === 'Service')
 }
 
+/**
+ * The primary's Service in the route: the one named as expected (`<name>-primary`) when the route has
+ * it, otherwise the first backend that is not the canary (a plain Deployment `<name>` behind Service `<name>`).
+ */
+export function primaryServiceOf(route: Json, expected: string, canary: string): string | undefined {
+  const refs = ((route.spec?.rules ?? []) as Json[]).flatMap((rule) => (rule.backendRefs ?? []) as Json[])
+  if (refs.some((r) => refersTo(r, expected))) return expected
+  return refs.find((r) => !refersTo(r, canary) && (r.kind === undefined || r.kind === 'Service'))?.name
+}
+
 /** The route's rules with every rule that serves the primary split `100 - weight` / `weight`. */
 export function weightedRules(route: Json, primary: string, canary: string, weight: number): Json[] {
   const rules = (route.spec?.rules ?? []) as Json[]
@@ -72,18 +82,24 @@ export class GatewayApiRouter implements Router {
     }
   }
 
+  private primaryOf(route: Json): string {
+    const primary = primaryServiceOf(route, this.c.primaryService, this.c.canaryService)
+    if (!primary) throw new MissingObjectError(`httproute ${this.route} has no backendRef to the primary Service ${this.c.primaryService}`)
+    return primary
+  }
+
   async prepare(): Promise<void> {
-    const route = await this.get()
-    const serves = ((route.spec?.rules ?? []) as Json[]).some((rule) => ((rule.backendRefs ?? []) as Json[]).some((r) => refersTo(r, this.c.primaryService)))
-    if (!serves) throw new MissingObjectError(`httproute ${this.route} has no backendRef to the primary Service ${this.c.primaryService}`)
+    this.primaryOf(await this.get())
   }
 
   async readWeight(): Promise<number> {
-    return routeWeightOf(await this.get(), this.c.primaryService, this.c.canaryService)
+    const route = await this.get()
+    return routeWeightOf(route, this.primaryOf(route), this.c.canaryService)
   }
 
   async setWeight(weight: number): Promise<number> {
-    const rules = weightedRules(await this.get(), this.c.primaryService, this.c.canaryService, weight)
+    const route = await this.get()
+    const rules = weightedRules(route, this.primaryOf(route), this.c.canaryService, weight)
     await this.c.kubectl.write(['patch', 'httproute', this.route, '-n', this.c.namespace, '--type=merge', '-p', JSON.stringify({ spec: { rules } })], { safe: weight === 0 })
     if (this.c.kubectl.dryRun) return weight
     const seen = await this.readWeight()
