@@ -134,7 +134,12 @@ describe('command run on a plain Deployment whose traffic the gate drives', () =
   it("nginx: 10 % errors seen by Flagger's success-rate query on a real Prometheus scraping the router → rolled back at the first analysis", async () => {
     const { run } = await start('nginx', 0.1)
     prometheus = await startPrometheus({ series: [], scrape: { job: 'ingress-nginx', targets: [router!.target], intervalSeconds: 1 } })
-    const result = await run({ plan: 'examples/podinfo/rollout.yaml examples/podinfo/success-rate-nginx.yaml', args: `namespace=${NS}\ningress=podinfo`, 'prometheus-url': prometheus.url })
+    // Prometheus scrapes in real time (every second): a 5-minute pause (5 s at this time scale) gives
+    // rate() the samples of the canary's traffic it needs before the first analysis.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cg-deploy-prom-'))
+    const plan = path.join(dir, 'rollout.yaml')
+    await writeFile(plan, (await readFile('examples/podinfo/rollout.yaml', 'utf8')).replace('pause: { duration: 1m }', 'pause: { duration: 5m }'))
+    const result = await run({ plan: `${plan} examples/podinfo/success-rate-nginx.yaml`, args: `namespace=${NS}\ningress=podinfo`, 'prometheus-url': prometheus.url })
     const report = result.report as unknown as ReportShape
     expect(result.outputs).toMatchObject({ verdict: 'Failed', outcome: 'aborted', 'failed-metrics': 'request-success-rate' })
     expect(report.steps.map((s) => s.result)).toEqual(['done', 'done', 'failed', 'skipped', 'skipped'])
