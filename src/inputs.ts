@@ -35,6 +35,16 @@ export interface Inputs {
   kubeContext?: string
   /** Bound on each kubectl request (--request-timeout). */
   kubectlTimeoutMs: number
+  /** What carries the canary: an Argo Rollout, or a Deployment whose traffic the gate drives. */
+  targetKind: 'rollout' | 'deployment'
+  /** target-kind deployment: the app's name (`<name>-primary` / `<name>`, `<name>-canary`). */
+  deployment?: string
+  router: 'nginx' | 'gateway-api'
+  /** The main Ingress (nginx) or the HTTPRoute (gateway-api); default: the deployment's name. */
+  ingress?: string
+  route?: string
+  /** Percent of the canary's pods ready before each weight change. */
+  canaryReadyThreshold: number
 }
 
 /** Reads one input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
@@ -284,10 +294,32 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     applySteps: bool(issues, 'apply-steps', get('apply-steps'), true),
     pollIntervalMs: duration(issues, 'poll-interval', get('poll-interval'), '5s'),
     kubeContext,
-    kubectlTimeoutMs: duration(issues, 'kubectl-timeout', get('kubectl-timeout'), '30s')
+    kubectlTimeoutMs: duration(issues, 'kubectl-timeout', get('kubectl-timeout'), '30s'),
+    targetKind: 'rollout',
+    router: oneOf(issues, 'router', get('router'), ['nginx', 'gateway-api'] as const, 'nginx'),
+    canaryReadyThreshold: 100
+  }
+  const targetKind = oneOf(issues, 'target-kind', get('target-kind'), ['rollout', 'deployment'] as const, 'rollout')
+  inputs.targetKind = targetKind
+  for (const name of ['deployment', 'ingress', 'route'] as const) {
+    const value = get(name) || undefined
+    const problem = value === undefined ? undefined : checkKubernetesName(value, 'name')
+    if (problem) issues.add({ where: `input "${name}"`, message: problem })
+    else inputs[name] = value
+  }
+  const thresholdText = get('canary-ready-threshold')
+  if (thresholdText !== '') {
+    const value = Number(thresholdText)
+    if (/^\d+(\.\d+)?$/.test(thresholdText) && value > 0 && value <= 100) inputs.canaryReadyThreshold = value
+    else issues.add({ where: 'input "canary-ready-threshold"', message: `must be a percentage above 0 and at most 100, got "${thresholdText.slice(0, 20)}"` })
   }
   const commandValid = get('command') === '' || (COMMANDS as readonly string[]).includes(get('command'))
-  if (commandValid && command !== 'analyze' && !rollout) {
+  if (targetKind === 'deployment') {
+    if (!inputs.deployment) issues.add({ where: 'input "deployment"', message: 'is required with target-kind deployment: the name of the Deployment whose canary the gate drives' })
+    if (commandValid && command !== 'run' && command !== 'analyze') issues.add({ where: 'input "command"', message: `${command} works on an Argo Rollout; with target-kind deployment only run and analyze are supported` })
+    if (get('ingress') && inputs.router === 'gateway-api') issues.add({ where: 'input "ingress"', message: 'names an nginx Ingress, and router is gateway-api (use the input "route")' })
+    if (get('route') && inputs.router === 'nginx') issues.add({ where: 'input "route"', message: 'names a Gateway API HTTPRoute, and router is nginx (use the input "ingress")' })
+  } else if (commandValid && command !== 'analyze' && !rollout) {
     issues.add({ where: 'input "rollout"', message: `is required for command ${command}: the name of the Argo Rollout to drive` })
   }
   if (issues.issues.length) throw new ConfigError(issues.issues)

@@ -66,7 +66,7 @@ function githubReporting(inputs: Inputs, context: () => Promise<RunContext>, sec
             comment: inputs.comment,
             checkName: inputs.checkName,
             command: inputs.command,
-            rollout: inputs.rollout && inputs.command !== 'analyze' ? { name: inputs.rollout, namespace: inputs.namespace } : undefined
+            rollout: (inputs.rollout ?? inputs.deployment) && inputs.command !== 'analyze' ? { name: (inputs.rollout ?? inputs.deployment)!, namespace: inputs.namespace } : undefined
           },
           runContext,
           secrets,

@@ -9,10 +9,13 @@ export const STARTED_STATE = 'canary'
 export const FINISHED_STATE = 'finished'
 
 export interface StartedState {
+  /** The Rollout's name, or the Deployment's when `deployment` is set. */
   rollout: string
   namespace: string
   context?: string
   abortOnCancel: boolean
+  /** A Deployment whose traffic the gate drives: the router to put back at weight 0. */
+  deployment?: { router: 'nginx' | 'gateway-api'; ingress?: string; route?: string }
 }
 
 export interface FinishedState {

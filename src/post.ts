@@ -6,11 +6,12 @@ import { systemClock } from './clock.js'
 import { Kubectl } from './kube/kubectl.js'
 import { RolloutClient } from './kube/rollout.js'
 import { abortAndConfirm } from './kube/watch.js'
-import { runnerLogger } from './log.js'
+import { runnerLogger, type Logger } from './log.js'
 import { FINISHED_STATE, parseState, postAction, STARTED_STATE, type FinishedState, type StartedState } from './post-state.js'
 import { escapeHtml } from './report/markdown.js'
 import { coreRunner, type Runner } from './runner.js'
 import { Secrets } from './secrets.js'
+import { DeploymentTarget } from './targets/deployment.js'
 
 /** The post step has its own few seconds before the runner moves on: every call is short. */
 const REQUEST_TIMEOUT_S = 5
@@ -26,14 +27,16 @@ export async function post(runner: Runner = coreRunner()): Promise<void> {
     return
   }
   const what = finished ? 'was cancelled and its abort did not go through' : 'was stopped before it could finish'
-  const target = `rollout ${started.rollout} in ${started.namespace}`
+  const target = `${started.deployment ? 'deployment' : 'rollout'} ${started.rollout} in ${started.namespace}`
   if (action === 'report-left') {
-    const text = `canary-gate's main step ${what}; abort-on-cancel is false, so ${target} was left as it was: check it with kubectl argo rollouts get rollout ${started.rollout} -n ${started.namespace}`
+    const check = started.deployment ? `kubectl get deployment ${started.rollout}-canary -n ${started.namespace}` : `kubectl argo rollouts get rollout ${started.rollout} -n ${started.namespace}`
+    const text = `canary-gate's main step ${what}; abort-on-cancel is false, so ${target} was left as it was: check it with ${check}`
     log.warning(text)
     await runner.appendSummary(`### canary-gate post step\n\n${escapeHtml(text)}\n`).catch(() => false)
     return
   }
   const kubectl = new Kubectl({ log, clock: systemClock, context: started.context, requestTimeoutSeconds: REQUEST_TIMEOUT_S, attempts: 2 })
+  if (started.deployment) return rollBackDeployment(runner, log, kubectl, started, what)
   let text: string
   try {
     const client = new RolloutClient(kubectl, started.rollout, started.namespace, log)
@@ -50,6 +53,35 @@ export async function post(runner: Runner = coreRunner()): Promise<void> {
     log.warning(text)
   } catch (error) {
     text = `canary-gate's main step ${what}, and the post step could not abort ${target}: ${(error as Error).message}. Abort it by hand: kubectl argo rollouts abort ${started.rollout} -n ${started.namespace}`
+    log.error(text)
+    process.exitCode = 1
+  }
+  await runner.appendSummary(`### canary-gate post step\n\n${escapeHtml(text)}\n`).catch(() => false)
+}
+
+/** A Deployment's canary: its router back at weight 0 (read back) and the canary scaled to 0. */
+async function rollBackDeployment(runner: Runner, log: Logger, kubectl: Kubectl, started: StartedState, what: string): Promise<void> {
+  const target = new DeploymentTarget({
+    kubectl,
+    name: started.rollout,
+    namespace: started.namespace,
+    log,
+    clock: systemClock,
+    steps: [],
+    router: started.deployment!.router,
+    ingress: started.deployment!.ingress,
+    route: started.deployment!.route,
+    pollMs: 1000
+  })
+  let text: string
+  try {
+    const before = await target.router.readWeight()
+    await log.group(`Rolling back deployment ${started.rollout}`, () => target.abortBlind(`the main step ${what} (abort-on-cancel)`))
+    const after = await target.router.readWeight()
+    text = `canary-gate's main step ${what}, so the post step rolled back deployment ${started.rollout} in ${started.namespace}: canary traffic ${before}% → ${after}% on ${target.router.object}, ${target.canaryName} scaled to 0.`
+    log.warning(text)
+  } catch (error) {
+    text = `canary-gate's main step ${what}, and the post step could not roll back deployment ${started.rollout} in ${started.namespace}: ${(error as Error).message}. Roll it back by hand: ${target.commands().abort}`
     log.error(text)
     process.exitCode = 1
   }

@@ -6,6 +6,7 @@ import type { Clock } from '../../src/clock.js'
 import type { AbortOptions, ManualCommands, Target, TargetState } from '../../src/targets/target.js'
 
 export class FakeDeploymentTarget implements Target {
+  readonly kind = 'deployment' as const
   readonly name = 'podinfo'
   readonly namespace = 'apps'
   readonly path = 'patches' as const

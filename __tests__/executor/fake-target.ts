@@ -10,6 +10,7 @@ export class FakeTarget implements Target {
   readonly namespace = 'qa'
   readonly path = 'patches' as const
   readonly drives = 'controller' as const
+  readonly kind = 'rollout' as const
   readonly dryRun = false
   requests = 0
   /** What the executor did, in order: `promote 2`, `abort`, `pause`, `set image app=v2`. */

@@ -162,3 +162,32 @@ describe('inputs that reach kubectl, GitHub or a URL', () => {
     expect(found.join('\n')).not.toMatch(/hunter2|token=abc|NRAK-SECRET123/)
   })
 })
+
+describe('inputs of a Deployment target', () => {
+  it('defaults to an Argo Rollout; target-kind deployment reads the deployment, router, ingress and threshold', () => {
+    expect(read({ rollout: 'vote' })).toMatchObject({ targetKind: 'rollout', router: 'nginx', canaryReadyThreshold: 100 })
+    expect(read({ 'target-kind': 'deployment', deployment: 'podinfo', ingress: 'web', 'canary-ready-threshold': '80' })).toMatchObject({
+      targetKind: 'deployment',
+      deployment: 'podinfo',
+      router: 'nginx',
+      ingress: 'web',
+      canaryReadyThreshold: 80
+    })
+    expect(read({ 'target-kind': 'deployment', deployment: 'podinfo', router: 'gateway-api', route: 'podinfo-route' })).toMatchObject({ router: 'gateway-api', route: 'podinfo-route' })
+  })
+
+  it('names each mistake', () => {
+    expect(problems({ 'target-kind': 'deployment' })).toEqual(['input "deployment": is required with target-kind deployment: the name of the Deployment whose canary the gate drives'])
+    expect(problems({ 'target-kind': 'deployment', deployment: 'podinfo', command: 'promote' })).toEqual([
+      'input "command": promote works on an Argo Rollout; with target-kind deployment only run and analyze are supported'
+    ])
+    expect(problems({ 'target-kind': 'deployment', deployment: 'podinfo', router: 'istio' })).toEqual(['input "router": must be one of nginx, gateway-api, got "istio"'])
+    expect(problems({ 'target-kind': 'deployment', deployment: 'podinfo', router: 'gateway-api', ingress: 'web' })).toEqual([
+      'input "ingress": names an nginx Ingress, and router is gateway-api (use the input "route")'
+    ])
+    expect(problems({ 'target-kind': 'deployment', deployment: 'podinfo', 'canary-ready-threshold': '0' })).toEqual([
+      'input "canary-ready-threshold": must be a percentage above 0 and at most 100, got "0"'
+    ])
+    expect(problems({ 'target-kind': 'deployment', deployment: 'Pod_Info' })[0]).toMatch(/^input "deployment": "Pod_Info" is not a valid Kubernetes name/)
+  })
+})

@@ -16,7 +16,10 @@ import { createProviders } from '../providers/index.js'
 import { JobProvider } from '../providers/job.js'
 import { MeasurementError, type Provider } from '../providers/provider.js'
 import type { GateResult } from '../report/model.js'
+import { parseRollout, type RolloutState } from '../kube/rollout.js'
 import { ArgoRolloutTarget, type ArgoState } from '../targets/argo-rollout.js'
+import { DeploymentTarget, type DeploymentState } from '../targets/deployment.js'
+import type { Target, TargetState } from '../targets/target.js'
 import { checkArgsInput, checkCredentials, checkFinite, checkTimeBudget } from './checks.js'
 import type { CommandContext } from './context.js'
 
@@ -26,7 +29,7 @@ async function loadPlan(context: CommandContext): Promise<RolloutPlan> {
   const issues = new IssueList()
   const docs = await loadPlanFiles(inputs.plan, context.cwd, issues)
   const templates = readTemplates(docs, issues)
-  const plan = readRolloutPlan(docs, inputs.rollout ?? '', templates, issues)
+  const plan = readRolloutPlan(docs, inputs.rollout ?? inputs.deployment ?? '', templates, issues)
   // Only when every template read cleanly: otherwise an arg may belong to one with errors.
   if (templates.length === docs.filter((doc) => TEMPLATE_KINDS.has(doc.kind)).length) checkArgsInput(inputs.args, templates, issues)
   if (plan) {
@@ -38,9 +41,25 @@ async function loadPlan(context: CommandContext): Promise<RolloutPlan> {
       checkCredentials(metrics, context, issues)
     }
     if (plan.background) checkCredentials(gateMetrics(context, plan, plan.background, deferredArgs, issues), context, issues)
+    if (inputs.targetKind === 'deployment') checkGateDrivenSteps(plan, issues)
   }
   issues.throwIfAny()
   return plan!
+}
+
+/**
+ * A Deployment's steps are run by canary-gate itself: setWeight, timed pauses and analyses. A step
+ * only Argo's controller runs, or a pause that waits for a human to promote, would hold the run until
+ * its timeout.
+ */
+function checkGateDrivenSteps(plan: RolloutPlan, issues: IssueList): void {
+  plan.steps.forEach((step, index) => {
+    const where = plan.doc.at(['spec', 'strategy', 'canary', 'steps', index])
+    if (step.kind === 'other') issues.add({ where, subject: `step ${index + 1}`, message: `${step.name} is run by the Argo controller; with target-kind deployment canary-gate runs setWeight, timed pause and analysis steps` })
+    else if (step.kind === 'pause' && step.durationMs === undefined) {
+      issues.add({ where, subject: `step ${index + 1}`, message: 'an indefinite pause waits for a human to promote, which a Deployment target cannot do yet: give it a duration, or make it an analysis step' })
+    }
+  })
 }
 
 function gateMetrics(context: CommandContext, plan: RolloutPlan, gate: AnalysisGate, resolveValueFrom: ValueFromResolver, issues: IssueList): MetricSpec[] {
@@ -64,12 +83,12 @@ function gateMetrics(context: CommandContext, plan: RolloutPlan, gate: AnalysisG
  * The analyses of a run: the metrics with the cluster's values for their args (valueFrom read from
  * the Rollout), measured by the engine on the run's clock, deadline and providers.
  */
-function analystFor(context: CommandContext, plan: RolloutPlan, kubectl: Kubectl): Analyst<ArgoState> {
+function analystFor<S extends TargetState>(context: CommandContext, plan: RolloutPlan, kubectl: Kubectl, targetName: string, rolloutOf: (state: S) => RolloutState): Analyst<S> {
   const { inputs, clock, log, secrets } = context
   const runId = `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`
   const job: Provider = inputs.dryRun
     ? { measure: async () => Promise.reject(new MeasurementError('dry-run: the Job was not created', { permanent: true })) }
-    : new JobProvider({ kubectl, namespace: inputs.namespace, rollout: inputs.rollout!, runId })
+    : new JobProvider({ kubectl, namespace: inputs.namespace, rollout: targetName, runId })
   const providerFor = createProviders({
     clock,
     secrets,
@@ -81,7 +100,7 @@ function analystFor(context: CommandContext, plan: RolloutPlan, kubectl: Kubectl
   return {
     async metrics(gate, state) {
       const issues = new IssueList()
-      const resolver = await clusterArgs(gate.templates, gate.ref.args ?? [], { kubectl, namespace: inputs.namespace, state: state.rollout, secrets })
+      const resolver = await clusterArgs(gate.templates, gate.ref.args ?? [], { kubectl, namespace: inputs.namespace, state: rolloutOf(state), secrets })
       const metrics = gateMetrics(context, plan, gate, resolver, issues)
       // A dry run creates no Jobs: their metrics are shown, not measured.
       if (kubectl.dryRun) for (const metric of metrics) if (metric.provider.kind === 'job') metric.dryRun = true
@@ -97,12 +116,45 @@ export async function run(context: CommandContext): Promise<GateResult> {
   const plan = await context.log.group('Loading the plan', () => loadPlan(context))
   const { inputs, clock, log } = context
   const kubectl = kubectlFromInputs(inputs, log, clock)
+  if (inputs.targetKind === 'deployment') {
+    const target = new DeploymentTarget({
+      kubectl,
+      name: inputs.deployment!,
+      namespace: inputs.namespace,
+      log,
+      clock,
+      steps: plan.steps,
+      router: inputs.router,
+      ingress: inputs.ingress,
+      route: inputs.route,
+      readyThreshold: inputs.canaryReadyThreshold,
+      pollMs: inputs.pollIntervalMs
+    })
+    const started: StartedState = {
+      rollout: target.name,
+      namespace: target.namespace,
+      context: inputs.kubeContext,
+      abortOnCancel: inputs.abortOnCancel,
+      deployment: { router: inputs.router, ingress: inputs.ingress, route: inputs.route }
+    }
+    return execute(context, plan, target, analystFor<DeploymentState>(context, plan, kubectl, target.name, deploymentAsRollout), () => context.saveState?.(STARTED_STATE, JSON.stringify(started)))
+  }
   const target = new ArgoRolloutTarget(kubectl, inputs.rollout!, inputs.namespace, log, plan.liveSteps)
   const started: StartedState = { rollout: target.name, namespace: target.namespace, context: inputs.kubeContext, abortOnCancel: inputs.abortOnCancel }
+  return execute(context, plan, target, analystFor<ArgoState>(context, plan, kubectl, target.name, (state) => state.rollout), () => context.saveState?.(STARTED_STATE, JSON.stringify(started)))
+}
+
+/** valueFrom args of a Deployment target read the canary Deployment's (or the primary's) fields. */
+function deploymentAsRollout(state: DeploymentState): RolloutState {
+  return parseRollout(state.canary ?? state.primary)
+}
+
+function execute<S extends TargetState>(context: CommandContext, plan: RolloutPlan, target: Target<S>, analyst: Analyst<S>, remember?: () => void): Promise<GateResult> {
+  const { inputs, clock, log } = context
   return new Executor({
     plan,
     target,
-    analyst: analystFor(context, plan, kubectl),
+    analyst,
     clock,
     log,
     policies: { onFailure: inputs.onFailure, onInconclusive: inputs.onInconclusive, abortOnCancel: inputs.abortOnCancel },
@@ -113,6 +165,6 @@ export async function run(context: CommandContext): Promise<GateResult> {
     signal: context.signal,
     hurry: context.hurry,
     progress: context.progress,
-    remember: () => context.saveState?.(STARTED_STATE, JSON.stringify(started))
+    remember
   }).drive()
 }

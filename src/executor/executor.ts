@@ -152,7 +152,7 @@ export class Executor<S extends TargetState> {
     }
     if (lost) {
       this.record.verdict('Error')
-      this.record.reasons.unshift(lost.notFound && !this.last ? `rollout ${this.target.name} was not found in namespace ${this.target.namespace} (${lost.message})` : lost.message)
+      this.record.reasons.unshift(lost.notFound && !this.last ? `${this.target.kind} ${this.target.name} was not found in namespace ${this.target.namespace} (${lost.message})` : lost.message)
       // The gate lost the cluster mid-run: it still owes the rollout its on-failure.
       if (this.driving && this.last && !this.last.aborted && this.record.outcome === 'none') {
         await this.act(onFailure(this.policies, `kubectl failed: ${lost.message}`), this.last).catch((again: unknown) => {
@@ -170,14 +170,14 @@ export class Executor<S extends TargetState> {
     target.announce()
     let state = this.setLast(await target.read())
     record.before = state.description
-    log.info(`rollout ${target.name} in ${target.namespace}: ${record.before}`)
+    log.info(`${target.kind} ${target.name} in ${target.namespace}: ${record.before}`)
     o.progress?.(this.result())
 
     // Refusals first, so a bad input changes nothing in the cluster.
     const container = o.image ? state.containers.find((c) => c.name === o.image!.container) : undefined
     if (o.image && !container) {
       record.verdict('Error')
-      record.reasons.push(`rollout ${target.name} has no container "${o.image.container}" (it has: ${state.containers.map((c) => c.name).join(', ')})`)
+      record.reasons.push(`${target.kind} ${target.name} has no container "${o.image.container}" (it has: ${state.containers.map((c) => c.name).join(', ')})`)
       return
     }
     const newImage = Boolean(o.image && container!.image !== o.image.image)
@@ -285,8 +285,15 @@ export class Executor<S extends TargetState> {
         continue
       }
       if (action.kind === 'set weight') {
-        log.info(`rollout ${target.name}: canary weight ${state.weight}% → ${action.weight}%`)
+        // Readiness gates every weight change: the canary's pods first, then the traffic.
+        const { state: now, ready } = await target.waitReady({ clock: this.clock, pollMs: o.pollIntervalMs, until: this.deadline, signal: o.signal })
+        this.setLast(now)
+        // Not ready by the deadline, or cancelled: the top of the loop applies the timeout or the cancel.
+        if (!ready) continue
+        log.info(`${target.kind} ${target.name}: canary weight ${now.weight}% → ${action.weight}%`)
         await target.setWeight(action.weight)
+        this.record.follow(this.setLast(await target.read()), this.firstIndex ?? 0, this.gatesMeasured, () => o.progress?.(this.result()))
+        continue
       } else if (action.kind === 'advance') await target.promote(false, state)
       await this.nap()
     }
@@ -334,7 +341,7 @@ export class Executor<S extends TargetState> {
     const pause = state.stepPause
     if (pause && step?.kind === 'pause' && step.durationMs !== undefined && pause.startedAt !== undefined) {
       parts.push(`paused, ${formatDuration(Math.max(0, pause.startedAt + step.durationMs - this.clock.now()))} left`)
-    } else if (pause && step?.kind === 'pause') parts.push('paused until promoted (kubectl argo rollouts promote, or this workflow with command: promote)')
+    } else if (pause && step?.kind === 'pause') parts.push(`paused until promoted (${this.target.commands().promote}${this.target.drives === 'controller' ? ', or this workflow with command: promote' : ''})`)
     else if (state.paused) parts.push('paused by a user')
     const next = this.steps[index + 1]
     if (next) parts.push(`next: ${describeStep(next)}`)
@@ -561,13 +568,14 @@ export class Executor<S extends TargetState> {
     if (!state.paused) await this.target.pause()
     this.record.outcome = 'paused'
     const c = this.target.commands()
-    this.log.notice(`${why}. To go on: ${c.promote} (or this workflow with command: promote). To roll back: ${c.abort} (or command: abort).`)
+    const gate = this.target.drives === 'gate'
+    this.log.notice(`${why}. To go on: ${c.promote}${gate ? '' : ' (or this workflow with command: promote)'}. To roll back: ${c.abort}${gate ? '' : ' (or command: abort)'}.`)
     this.record.reasons.push(why)
   }
 
   private async abortNow(reason: string, state: S): Promise<void> {
     this.abortDecided = true
-    const { record, state: after } = await this.log.group(`Aborting rollout ${this.target.name}`, () =>
+    const { record, state: after } = await this.log.group(`${this.target.kind === 'rollout' ? 'Aborting rollout' : 'Rolling back deployment'} ${this.target.name}`, () =>
       this.target.abort(reason, state, {
         clock: this.clock,
         pollMs: this.o.pollIntervalMs,
@@ -598,7 +606,7 @@ export class Executor<S extends TargetState> {
     // manual promote): the canary is stable, but canary-gate cannot call that a pass.
     const unmeasured = this.steps.flatMap((step, index) => (step.kind === 'analysis' && index >= first && !this.gatesMeasured.has(index) ? [index] : []))
     record.promoted(first, unmeasured)
-    this.log.info(`rollout ${this.target.name} promoted: ${state.description}`)
+    this.log.info(`${this.target.kind} ${this.target.name} promoted: ${state.description}`)
     if (unmeasured.length) {
       record.verdict('Inconclusive')
       record.reasons.push(

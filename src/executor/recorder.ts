@@ -28,7 +28,7 @@ export class Recorder {
   constructor(
     planSteps: PlanStep[],
     private readonly clock: Clock,
-    private readonly target: Pick<Target, 'name' | 'namespace' | 'path' | 'requests' | 'commands'>,
+    private readonly target: Pick<Target, 'name' | 'namespace' | 'path' | 'requests' | 'commands'> & Partial<Pick<Target, 'kind' | 'router'>>,
     /** The image this run sets, as `container=image`. */
     private readonly image?: string
   ) {
@@ -142,7 +142,9 @@ export class Recorder {
         canaryRevision: last?.canaryRevision,
         before: this.before,
         after: last?.description,
-        path: this.target.path
+        path: this.target.path,
+        ...(this.target.kind === 'deployment' ? { kind: this.target.kind } : {}),
+        ...(this.target.router ? { router: { kind: this.target.router.kind, object: this.target.router.object } } : {})
       },
       abort: this.abort,
       stepsDiff: this.stepsDiff,

@@ -17,6 +17,12 @@ function clock(ms: number, origin: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
 }
 
+/** The router a gate-driven target's weights went through, for the chart's title. */
+function via(result: GateResult): string {
+  const router = result.rollout?.router
+  return router ? ` via ${router.kind === 'nginx' ? 'nginx' : 'Gateway API'}, ${router.object}` : ''
+}
+
 /** Canary weight at each step, and where it ended: 0 after an abort, 100 once promoted. */
 export function weightChart(result: GateResult): string | undefined {
   const steps = (result.steps ?? []).filter((step) => step.startedAt !== undefined && step.weight !== undefined)
@@ -30,7 +36,7 @@ export function weightChart(result: GateResult): string | undefined {
   if (merged.length < 2) return undefined
   return [
     'xychart-beta',
-    `  title "${label(`Traffic to the new version of ${result.rollout?.name ?? 'the rollout'} (%)`)}"`,
+    `  title "${label(`Traffic to the new version of ${result.rollout?.name ?? 'the rollout'} (%)${via(result)}`, 120)}"`,
     `  x-axis "minutes since the first step" [${merged.map((p) => `"${clock(p.at, origin)}"`).join(', ')}]`,
     '  y-axis "canary weight %" 0 --> 100',
     `  line [${merged.map((p) => p.weight).join(', ')}]`

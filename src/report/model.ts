@@ -39,8 +39,12 @@ export interface RolloutRecord {
   /** describeState() before the run touched it and at the end. */
   before?: string
   after?: string
-  /** How changes were made: the kubectl argo rollouts plugin, or the plugin's patches. */
-  path: 'plugin' | 'patches'
+  /** How changes were made: the kubectl argo rollouts plugin, the plugin's patches, or kubectl on a Deployment and its router. */
+  path: 'plugin' | 'patches' | 'kubectl'
+  /** What the target is: an Argo Rollout (absent in older reports) or a Deployment the gate drives. */
+  kind?: 'rollout' | 'deployment'
+  /** The router a gate-driven target moves the traffic with, and the object it writes. */
+  router?: { kind: 'nginx' | 'gateway-api'; object: string }
 }
 
 /** The abort, timed: the measurement that decided it, the call, and the rollout reporting it. */

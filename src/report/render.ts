@@ -45,6 +45,7 @@ function decidingStep(result: GateResult): StepRecord | undefined {
 /** What happened, in one line: the verdict and what the gate did. Plain text (check titles). */
 export function headlineText(result: GateResult): string {
   const name = result.rollout?.name ?? 'the rollout'
+  const kind = result.rollout?.kind ?? 'rollout'
   const count = result.steps?.length ?? 0
   const at = decidingStep(result)
   const where = at ? ` at step ${at.index + 1}/${count}` : ''
@@ -57,37 +58,38 @@ export function headlineText(result: GateResult): string {
   if (result.command !== 'run') {
     const change = result.abort ? `, canary traffic ${result.abort.weightBefore}% → ${result.abort.weightAfter ?? '?'}%` : ''
     const did = result.outcome === 'none' ? (result.reasons[0] ?? result.notes[0] ?? 'no change') : `${result.outcome}${change}`
-    return `${result.verdict} — command ${result.command}: rollout ${name} ${did}`
+    return `${result.verdict} — command ${result.command}: ${kind} ${name} ${did}`
   }
   switch (result.outcome) {
     case 'aborted': {
       const weights = result.abort ? `, canary traffic ${result.abort.weightBefore}% → ${result.abort.weightAfter ?? '?'}%` : ''
-      return `${result.verdict} — rollout ${name} aborted${where}${weights}`
+      return `${result.verdict} — ${kind} ${name} ${kind === 'deployment' ? 'rolled back' : 'aborted'}${where}${weights}`
     }
     case 'promoted':
       return result.verdict === 'Successful'
-        ? `${result.verdict} — rollout ${name} promoted through all ${count} steps`
-        : `${result.verdict} — rollout ${name} became stable, but not every analysis step was measured`
+        ? `${result.verdict} — ${kind} ${name} promoted through all ${count} steps`
+        : `${result.verdict} — ${kind} ${name} became stable, but not every analysis step was measured`
     case 'paused':
-      return `${result.verdict} — rollout ${name} paused${where} for a human, canary at ${at?.weight ?? '?'}%`
+      return `${result.verdict} — ${kind} ${name} paused${where} for a human, canary at ${at?.weight ?? '?'}%`
     default:
-      if (result.stepsDiff) return `${result.verdict} — rollout ${name}: the live steps differ from the plan (apply-steps: false), nothing changed`
-      return `${result.verdict} — rollout ${name}: ${result.reasons[0] ?? result.notes[0] ?? 'no change'}`
+      if (result.stepsDiff) return `${result.verdict} — ${kind} ${name}: the live steps differ from the plan (apply-steps: false), nothing changed`
+      return `${result.verdict} — ${kind} ${name}: ${result.reasons[0] ?? result.notes[0] ?? 'no change'}`
   }
 }
 
 /** The title of a running check: where the run is now. */
 export function progressTitle(snapshot: GateResult): string {
   const name = snapshot.rollout?.name ?? 'the rollout'
+  const kind = snapshot.rollout?.kind ?? 'rollout'
   const running = snapshot.steps?.find((s) => s.result === 'running')
-  if (running) return `In progress: rollout ${name} at step ${running.index + 1}/${snapshot.steps!.length} (${running.description}), canary ${running.weight ?? '?'}%`
+  if (running) return `In progress: ${kind} ${name} at step ${running.index + 1}/${snapshot.steps!.length} (${running.description}), canary ${running.weight ?? '?'}%`
   if (snapshot.command === 'analyze') return `In progress: measuring ${snapshot.reasons[0] ?? 'the analysis'}`
-  return `In progress: rollout ${name}${snapshot.steps?.length ? `, ${snapshot.steps.length} steps planned` : ''}`
+  return `In progress: ${kind} ${name}${snapshot.steps?.length ? `, ${snapshot.steps.length} steps planned` : ''}`
 }
 
 function subline(result: GateResult, context: RunContext): string {
   const parts: string[] = []
-  if (result.rollout) parts.push(`rollout ${code(result.rollout.name)} in ${code(result.rollout.namespace)}`)
+  if (result.rollout) parts.push(`${result.rollout.kind ?? 'rollout'} ${code(result.rollout.name)} in ${code(result.rollout.namespace)}`)
   if (result.rollout?.image) parts.push(`image ${code(result.rollout.image)}`)
   if (context.sha) parts.push(`commit ${code(context.sha.slice(0, 7))}`)
   if (context.pullRequest) parts.push(`PR #${context.pullRequest.number}`)
@@ -206,12 +208,13 @@ function actionText(result: GateResult): string[] {
   if (abort) {
     const timings: string[] = []
     if (abort.failingMeasurementAt !== undefined) timings.push(`the abort call went out ${formatDuration(abort.requestedAt - abort.failingMeasurementAt)} after the failing measurement`)
-    if (abort.confirmedAt !== undefined) timings.push(`the rollout reported canary weight ${abort.weightAfter ?? 0}% ${formatDuration(abort.confirmedAt - abort.requestedAt)} later`)
-    else timings.push('the rollout had not reported the abort when the gate stopped watching')
-    lines.push(`The gate aborted rollout ${result.rollout?.name ?? ''} (canary traffic ${abort.weightBefore}% → ${abort.weightAfter ?? '?'}%): ${timings.join('; ')}.`)
+    if (abort.confirmedAt !== undefined) timings.push(`the ${result.rollout?.kind === 'deployment' ? 'router read back' : 'rollout reported'} canary weight ${abort.weightAfter ?? 0}% ${formatDuration(abort.confirmedAt - abort.requestedAt)} later`)
+    else timings.push(`the ${result.rollout?.kind === 'deployment' ? 'router' : 'rollout'} had not reported the abort when the gate stopped watching`)
+    lines.push(`The gate ${result.rollout?.kind === 'deployment' ? 'rolled back deployment' : 'aborted rollout'} ${result.rollout?.name ?? ''} (canary traffic ${abort.weightBefore}% → ${abort.weightAfter ?? '?'}%): ${timings.join('; ')}.`)
   }
-  if (result.rollout?.after) lines.push(`The rollout now: ${result.rollout.after}.`)
-  if (result.rollout) lines.push(`Changes went through ${result.rollout.path === 'plugin' ? 'the kubectl argo rollouts plugin' : "kubectl patch (the plugin's patches; the plugin was not installed)"}.`)
+  if (result.rollout?.after) lines.push(`The ${result.rollout.kind ?? 'rollout'} now: ${result.rollout.after}.`)
+  if (result.rollout?.router) lines.push(`Changes went through kubectl: the Deployments, and the ${result.rollout.router.kind === 'nginx' ? 'nginx Ingress' : 'Gateway API'} router (${result.rollout.router.object}), each weight read back.`)
+  else if (result.rollout) lines.push(`Changes went through ${result.rollout.path === 'plugin' ? 'the kubectl argo rollouts plugin' : "kubectl patch (the plugin's patches; the plugin was not installed)"}.`)
   return lines
 }
 
@@ -219,7 +222,8 @@ function nextSteps(result: GateResult, context: RunContext): string | undefined 
   if (!result.rollout) return undefined
   const target = `${result.rollout.name} -n ${result.rollout.namespace}`
   const rows: Array<[string, string, string]> = []
-  if (result.outcome === 'paused' || (result.command === 'status' && result.verdict === 'Inconclusive')) {
+  if (result.rollout.kind === 'deployment') rows.push(...deploymentRows(result))
+  else if (result.outcome === 'paused' || (result.command === 'status' && result.verdict === 'Inconclusive')) {
     rows.push(['go on to the next step', 'command: promote', `kubectl argo rollouts promote ${target}`])
     rows.push(['promote to the end, skipping the rest', 'command: promote, full: true', `kubectl argo rollouts promote ${target} --full`])
     rows.push(['roll back to stable', 'command: abort', `kubectl argo rollouts abort ${target}`])
@@ -227,9 +231,25 @@ function nextSteps(result: GateResult, context: RunContext): string | undefined 
     rows.push(['run the same canary again (once fixed)', 'command: retry', `kubectl argo rollouts retry rollout ${target}`])
     rows.push(['deploy a fixed image', 'command: run, image_tag: …', `kubectl argo rollouts set image ${target.replace(' -n', ' CONTAINER=IMAGE -n')}`])
   }
-  rows.push(['see where it stands', 'command: status', `kubectl argo rollouts get rollout ${target}`])
+  if (result.rollout.kind !== 'deployment') rows.push(['see where it stands', 'command: status', `kubectl argo rollouts get rollout ${target}`])
   const workflow = context.workflowUrl ? `[the workflow](${context.workflowUrl}) (Run workflow)` : 'the workflow (workflow_dispatch)'
-  return table(['To', `With ${workflow}`, 'Or with kubectl'], rows.map(([what, input, command]) => [cell(what), code(input), code(command)]))
+  return table(['To', `With ${workflow}`, 'Or with kubectl'], rows.map(([what, input, command]) => [cell(what), input === '—' ? input : code(input), command === '—' ? command : code(command)]))
+}
+
+/** What to do next with a Deployment whose traffic the gate drives: only command run acts on it. */
+function deploymentRows(result: GateResult): Array<[string, string, string]> {
+  const { name, namespace, router } = result.rollout!
+  const rows: Array<[string, string, string]> = []
+  const scale = `kubectl scale deployment/${name}-canary --replicas=0 -n ${namespace}`
+  const weightZero = router?.kind === 'nginx' ? `kubectl annotate ${router.object.replace(' ', '/')} nginx.ingress.kubernetes.io/canary-weight=0 --overwrite -n ${namespace}` : `kubectl edit ${(router?.object ?? `httproute ${name}`).replace(' ', '/')} -n ${namespace} (canary weight 0)`
+  if (result.outcome === 'paused') {
+    rows.push(['start the canary again from the first step', 'command: run, same image', '—'])
+    rows.push(['roll back to the primary', '—', `${weightZero} && ${scale}`])
+  } else if (result.outcome === 'aborted' || result.verdict === 'Failed') {
+    rows.push(['deploy a fixed image', 'command: run, image: …', '—'])
+  }
+  rows.push(['see where it stands', '—', `kubectl get deployments,services,${router?.kind === 'gateway-api' ? 'httproutes' : 'ingresses'} -n ${namespace}`])
+  return rows
 }
 
 function measurementDetails(result: GateResult, perMetric: number): string | undefined {

@@ -46,6 +46,7 @@ export function argoState(state: RolloutState): ArgoState {
 
 export class ArgoRolloutTarget implements Target<ArgoState> {
   readonly drives = 'controller'
+  readonly kind = 'rollout'
   private readonly client: RolloutClient
 
   constructor(

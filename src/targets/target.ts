@@ -60,6 +60,10 @@ export interface Target<S extends TargetState = TargetState> {
   readonly namespace: string
   /** How changes reach the cluster (the report's rollout.path). */
   readonly path: RolloutRecord['path']
+  /** What the log and the report call it: `rollout vote`, `deployment podinfo`. */
+  readonly kind: 'rollout' | 'deployment'
+  /** The router a gate-driven target writes the weights to. */
+  readonly router?: { kind: 'nginx' | 'gateway-api'; object: string }
   /**
    * 'controller': the target runs setWeight and timed pauses on its own and stops at analysis
    * steps until promoted (Argo). 'gate': the executor sets each weight and advances every step.
