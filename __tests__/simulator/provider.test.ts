@@ -11,7 +11,7 @@ import { MeasurementError, type MeasureContext } from '../../src/providers/provi
 import { JUDGES, loadJudge, ROOT } from '../../scripts/simulator/judges.js'
 import { SimulatedProvider } from '../../scripts/simulator/provider.js'
 import { SimulatedTraffic, STEPS, type Arm, type TrafficModel } from '../../scripts/simulator/traffic.js'
-import { VirtualClock } from '../../scripts/simulator/virtual-clock.js'
+import { VirtualClock } from '../support/virtual-clock.js'
 import { metric } from '../support/metrics.js'
 
 const model = (perMinute: number): TrafficModel => ({

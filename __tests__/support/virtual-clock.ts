@@ -1,6 +1,8 @@
 // A clock for unit tests with in-memory fakes: time moves only when every task is waiting on it,
 // jumping straight to the earliest wake-up, so a 30-minute plan runs in milliseconds and the
-// recorded times are exact. Not for tests with real I/O in flight (use scaledClock there).
+// recorded times are exact. Not for tests with real I/O in flight (use scaledClock there). The
+// decision benchmark (scripts/simulator) runs its canaries on it too. One wake-up per turn of the
+// event loop: a metric woken at the same instant as another sees the other's effects first.
 import type { Clock } from '../../src/clock.js'
 
 interface Timer {
@@ -35,7 +37,7 @@ export class VirtualClock implements Clock {
         }
       }
       const onAbort = (): void => {
-        this.timers = this.timers.filter((t) => t !== timer)
+        this.remove(timer)
         reject(signal?.reason)
       }
       signal?.addEventListener('abort', onAbort, { once: true })
@@ -45,7 +47,7 @@ export class VirtualClock implements Clock {
 
   timeoutSignal(ms: number): AbortSignal {
     const controller = new AbortController()
-    this.add({ at: this.time + ms, seq: this.seq++, fire: () => controller.abort(new DOMException('timed out', 'TimeoutError')) })
+    this.add({ at: this.time + Math.max(0, ms), seq: this.seq++, fire: () => controller.abort(new DOMException('timed out', 'TimeoutError')) })
     return controller.signal
   }
 
@@ -55,9 +57,16 @@ export class VirtualClock implements Clock {
   }
 
   private add(timer: Timer): void {
-    this.timers.push(timer)
-    this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq)
+    // Few timers are ever pending (one per metric and the deadline): a sorted insert is enough.
+    let i = this.timers.length
+    while (i > 0 && (this.timers[i - 1].at > timer.at || (this.timers[i - 1].at === timer.at && this.timers[i - 1].seq > timer.seq))) i--
+    this.timers.splice(i, 0, timer)
     this.schedule()
+  }
+
+  private remove(timer: Timer): void {
+    const i = this.timers.indexOf(timer)
+    if (i !== -1) this.timers.splice(i, 1)
   }
 
   private schedule(): void {

@@ -17,7 +17,7 @@ import { runAnalysis } from '../../src/analysis/engine.js'
 import type { Logger } from '../../src/log.js'
 import { SimulatedProvider } from './provider.js'
 import { SimulatedTraffic, type TrafficModel } from './traffic.js'
-import { VirtualClock } from './virtual-clock.js'
+import { VirtualClock } from '../../__tests__/support/virtual-clock.js'
 
 export const ANALYSIS_START_MINUTE = 5
 export const TIMEOUT_MINUTES = 90
