@@ -1,6 +1,8 @@
 // Plans with a baseline, read from YAML as users write them, run by the real engine on a virtual
 // clock against a fake Prometheus that answers per series and version: `errors{version="stable"}`.
 import { runAnalysis } from '../../src/analysis/engine.js'
+import { createRandom } from '../../src/analysis/judges/random.js'
+import type { RateInterval } from '../../src/analysis/judges/sequential.js'
 import type { AnalysisOutcome, MetricSpec } from '../../src/analysis/types.js'
 import { memoryLogger } from '../../src/log.js'
 import type { Provider } from '../../src/providers/provider.js'
@@ -78,3 +80,66 @@ export async function analyse(metrics: MetricSpec[], provider: Provider, options
 
 /** Seconds since the run started. */
 export const seconds = (at: number, start: number): number => (at - start) / 1000
+
+/** A judged metric `name` of series `name`, compared with version stable. */
+export function judged(name: string, judge: string, fields = 'interval: 1m\ncount: 5'): string {
+  const indent = (text: string, by: string): string =>
+    text
+      .trim()
+      .split('\n')
+      .map((line) => `${by}${line}`)
+      .join('\n')
+  return `    - name: ${name}
+${indent(fields, '      ')}
+      baseline: { args: [{ name: version, value: stable }] }
+      judge:
+${indent(judge, '        ')}
+      provider:
+        prometheus: { query: '${name}{version="{{args.version}}"}' }`
+}
+
+/** `n` log-normal latencies around `median` ms per reading, the canary's × factor; seeded per series, version and call. */
+export function latencies(series: string, n: number, median: number, factor: number, seed = 1): (ask: Ask) => number[] | undefined {
+  return (ask) => {
+    if (ask.series !== series) return undefined
+    const random = createRandom(seed * 1_000_003 + ask.call * 7919 + (ask.version === 'canary' ? 1 : 2))
+    const level = Math.log(median * (ask.version === 'canary' ? factor : 1))
+    return Array.from({ length: n }, () => Math.round(Math.exp(level + 0.4 * random.normal())))
+  }
+}
+
+/** The first of the answers that knows the series. */
+export const either = (...answers: Array<(ask: Ask) => unknown>) => (ask: Ask): unknown => {
+  for (const answer of answers) {
+    const value = answer(ask)
+    if (value !== undefined) return value
+  }
+  throw new Error(`no answer for ${ask.series}`)
+}
+
+export const P99 = `mannWhitney:
+  direction: increase
+  unit: ms
+  effectSize: { allowedIncrease: 1.1, criticalIncrease: 1.5 }`
+
+/** A sequential rate metric: errors counted per interval over the requests behind them. */
+export const RATE_METRIC = (count: number, alpha = '0.01') => `    - name: errors
+      interval: 1m
+      count: ${count}
+      baseline: { args: [{ name: version, value: stable }] }
+      sampleSize: { minimum: 1, unit: requests, query: 'requests{version="{{args.version}}"}' }
+      judge:
+        sequentialRate: { alpha: ${alpha}, tolerance: 0.1 }
+      provider:
+        prometheus: { query: 'errors{version="{{args.version}}"}' }`
+
+/** Answers from simulated intervals: minute k's errors and requests for each arm. */
+export function rateAnswers(intervals: RateInterval[]): (ask: Ask) => unknown {
+  return (ask) => {
+    const interval = intervals[Math.min(ask.call, intervals.length - 1)]
+    const arm = ask.version === 'canary' ? interval.canary : interval.baseline
+    if (ask.series === 'errors') return [arm.events]
+    if (ask.series === 'requests') return [arm.exposure]
+    return undefined
+  }
+}

@@ -2,51 +2,8 @@
 // score over an analysis, and the sequential judges that decide as early as the evidence allows.
 // The data are seeded draws (log-normal latencies, Poisson requests, binomial errors).
 import { describe, expect, it } from '@jest/globals'
-import { createRandom } from '../../src/analysis/judges/random.js'
-import type { RateInterval } from '../../src/analysis/judges/sequential.js'
 import { errorTraffic } from '../judges/traffic.js'
-import { analyse, fakePrometheus, planMetrics, seconds, type Ask } from './compare-support.js'
-
-/** A judged metric `name` of series `name`, compared with version stable. */
-function judged(name: string, judge: string, fields = 'interval: 1m\ncount: 5'): string {
-  const indent = (text: string, by: string): string =>
-    text
-      .trim()
-      .split('\n')
-      .map((line) => `${by}${line}`)
-      .join('\n')
-  return `    - name: ${name}
-${indent(fields, '      ')}
-      baseline: { args: [{ name: version, value: stable }] }
-      judge:
-${indent(judge, '        ')}
-      provider:
-        prometheus: { query: '${name}{version="{{args.version}}"}' }`
-}
-
-/** `n` log-normal latencies around `median` ms per reading, the canary's × factor; seeded per series, version and call. */
-function latencies(series: string, n: number, median: number, factor: number, seed = 1): (ask: Ask) => number[] | undefined {
-  return (ask) => {
-    if (ask.series !== series) return undefined
-    const random = createRandom(seed * 1_000_003 + ask.call * 7919 + (ask.version === 'canary' ? 1 : 2))
-    const level = Math.log(median * (ask.version === 'canary' ? factor : 1))
-    return Array.from({ length: n }, () => Math.round(Math.exp(level + 0.4 * random.normal())))
-  }
-}
-
-/** The first of the answers that knows the series. */
-const either = (...answers: Array<(ask: Ask) => unknown>) => (ask: Ask): unknown => {
-  for (const answer of answers) {
-    const value = answer(ask)
-    if (value !== undefined) return value
-  }
-  throw new Error(`no answer for ${ask.series}`)
-}
-
-const P99 = `mannWhitney:
-  direction: increase
-  unit: ms
-  effectSize: { allowedIncrease: 1.1, criticalIncrease: 1.5 }`
+import { analyse, either, fakePrometheus, judged, latencies, P99, planMetrics, RATE_METRIC, rateAnswers, seconds, type Ask } from './compare-support.js'
 
 describe('the mannWhitney judge', () => {
   it('classifies once, at the count: High on a real shift fails the metric, with the numbers', async () => {
@@ -156,28 +113,6 @@ describe("Kayenta's score over an analysis", () => {
     expect(outcome.verdict).toBe('Inconclusive')
   })
 })
-
-/** A sequential rate metric: errors counted per interval over the requests behind them. */
-const RATE_METRIC = (count: number, alpha = '0.01') => `    - name: errors
-      interval: 1m
-      count: ${count}
-      baseline: { args: [{ name: version, value: stable }] }
-      sampleSize: { minimum: 1, unit: requests, query: 'requests{version="{{args.version}}"}' }
-      judge:
-        sequentialRate: { alpha: ${alpha}, tolerance: 0.1 }
-      provider:
-        prometheus: { query: 'errors{version="{{args.version}}"}' }`
-
-/** Answers from simulated intervals: minute k's errors and requests for each arm. */
-function rateAnswers(intervals: RateInterval[]): (ask: Ask) => unknown {
-  return (ask) => {
-    const interval = intervals[Math.min(ask.call, intervals.length - 1)]
-    const arm = ask.version === 'canary' ? interval.canary : interval.baseline
-    if (ask.series === 'errors') return [arm.events]
-    if (ask.series === 'requests') return [arm.exposure]
-    return undefined
-  }
-}
 
 describe('the sequential judges', () => {
   it('fail a canary with three times the error rate as soon as that is shown, long before the count', async () => {

@@ -6,15 +6,13 @@ import { describe, expect, it } from '@jest/globals'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { createRandom } from '../../src/analysis/judges/random.js'
-import type { RateInterval } from '../../src/analysis/judges/sequential.js'
 import type { AnalysisOutcome } from '../../src/analysis/types.js'
 import type { RunContext } from '../../src/github/context.js'
 import { reportJson, writeReport } from '../../src/report/json.js'
 import type { GateResult } from '../../src/report/model.js'
 import { renderReport } from '../../src/report/render.js'
 import { Secrets } from '../../src/secrets.js'
-import { analyse, fakePrometheus, planMetrics, type Ask } from '../analysis/compare-support.js'
+import { analyse, either, fakePrometheus, judged, latencies, P99, planMetrics, RATE_METRIC, rateAnswers, type Ask } from '../analysis/compare-support.js'
 import { errorTraffic } from '../judges/traffic.js'
 import { mermaidBlocks, parseMermaid } from '../support/mermaid.js'
 
@@ -58,65 +56,6 @@ function row(text: string, metric: string): string[] {
 
 const COLUMNS = ['Metric', 'Canary', 'Baseline', 'Ratio', 'n (canary / baseline)', "Judge's statistic", 'Result', 'Why']
 const cellsOf = (cells: string[]): Record<string, string> => Object.fromEntries(COLUMNS.map((name, i) => [name, cells[i]]))
-
-function judged(name: string, judge: string, fields = 'interval: 1m\ncount: 5'): string {
-  const indent = (text: string, by: string): string =>
-    text
-      .trim()
-      .split('\n')
-      .map((line) => `${by}${line}`)
-      .join('\n')
-  return `    - name: ${name}
-${indent(fields, '      ')}
-      baseline: { args: [{ name: version, value: stable }] }
-      judge:
-${indent(judge, '        ')}
-      provider:
-        prometheus: { query: '${name}{version="{{args.version}}"}' }`
-}
-
-/** `n` log-normal latencies around `median` ms per reading, the canary's × factor. */
-function latencies(series: string, n: number, median: number, factor: number, seed = 1): (ask: Ask) => number[] | undefined {
-  return (ask) => {
-    if (ask.series !== series) return undefined
-    const random = createRandom(seed * 1_000_003 + ask.call * 7919 + (ask.version === 'canary' ? 1 : 2))
-    const level = Math.log(median * (ask.version === 'canary' ? factor : 1))
-    return Array.from({ length: n }, () => Math.round(Math.exp(level + 0.4 * random.normal())))
-  }
-}
-
-const either = (...answers: Array<(ask: Ask) => unknown>) => (ask: Ask): unknown => {
-  for (const answer of answers) {
-    const value = answer(ask)
-    if (value !== undefined) return value
-  }
-  throw new Error(`no answer for ${ask.series}`)
-}
-
-const P99 = `mannWhitney:
-  direction: increase
-  unit: ms
-  effectSize: { allowedIncrease: 1.1, criticalIncrease: 1.5 }`
-
-const RATE_METRIC = (count: number) => `    - name: errors
-      interval: 1m
-      count: ${count}
-      baseline: { args: [{ name: version, value: stable }] }
-      sampleSize: { minimum: 1, unit: requests, query: 'requests{version="{{args.version}}"}' }
-      judge:
-        sequentialRate: { alpha: 0.01, tolerance: 0.1 }
-      provider:
-        prometheus: { query: 'errors{version="{{args.version}}"}' }`
-
-function rateAnswers(intervals: RateInterval[]): (ask: Ask) => unknown {
-  return (ask) => {
-    const interval = intervals[Math.min(ask.call, intervals.length - 1)]
-    const arm = ask.version === 'canary' ? interval.canary : interval.baseline
-    if (ask.series === 'errors') return [arm.events]
-    if (ask.series === 'requests') return [arm.exposure]
-    return undefined
-  }
-}
 
 /** A metric compared by its conditions, with the requests behind each arm. */
 const CONDITIONED = `    - name: error-ratio
