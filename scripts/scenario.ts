@@ -5,7 +5,7 @@ import path from 'node:path'
 import { parse } from 'yaml'
 import { podTemplateHash, startKubeEmulator, type KubeEmulator } from '../emulators/kube/server.js'
 import { startNerdGraph } from '../emulators/newrelic/server.js'
-import { ROOT, runAction, type ActionRun } from '../emulators/runner.js'
+import { ROOT, runAction, type ActionRun, type RunActionOptions } from '../emulators/runner.js'
 
 export const APP = 'voting01-vote-qa'
 const NEW_IMAGE = 'registry.example.com/vote:175a032'
@@ -34,6 +34,41 @@ export interface ScenarioResult {
   weight?: number
 }
 
+/** The bundle's `run` of the seed's rollout vote in voting01-qa to the new image, with New Relic at `newRelic`; where the cluster ended. */
+async function runSeedRollout(
+  cluster: KubeEmulator,
+  newRelic: string,
+  options: { plan: string; args?: string; onOutput?: (text: string) => void; cancel?: RunActionOptions['cancel'] }
+): Promise<ScenarioResult> {
+  const run = await runAction({
+    inputs: {
+      command: 'run',
+      rollout: 'vote',
+      namespace: 'voting01-qa',
+      image: `vote=${NEW_IMAGE}`,
+      plan: options.plan,
+      ...(options.args ? { args: options.args } : {}),
+      'newrelic-api-key': API_KEY,
+      'newrelic-account-id': String(ACCOUNT),
+      'newrelic-graphql-url': newRelic,
+      'github-token': ''
+    },
+    env: { ...cluster.env, ...cluster.timeEnv },
+    onOutput: options.onOutput,
+    keep: true,
+    timeoutMs: 10 * 60_000,
+    cancel: options.cancel
+  })
+  const status = cluster.getRollout('voting01-qa', 'vote')?.status as { phase?: string; abort?: boolean; canary?: { weights?: { canary?: { weight?: number } } } } | undefined
+  return {
+    run,
+    reached100: cluster.events.some((event) => event.weight === 100),
+    phase: status?.phase,
+    aborted: status?.abort,
+    weight: status?.canary?.weights?.canary?.weight
+  }
+}
+
 export async function seedCanary(options: ScenarioOptions): Promise<ScenarioResult> {
   await readFile(path.join(ROOT, 'dist', 'index.js')).catch(() => {
     throw new Error('dist/index.js is missing: run `npm run bundle` first')
@@ -47,33 +82,12 @@ export async function seedCanary(options: ScenarioOptions): Promise<ScenarioResu
     // The health check Job's pod answers as the seed's script does for a canary that serves 200s.
     cluster.setJobBehavior(() => ({ exitCode: 0, log: 'healthy\n', durationMs: 5000 }))
     options.onStart?.({ cluster: cluster.url, newRelic: nerdgraph.url })
-    const run = await runAction({
-      inputs: {
-        command: 'run',
-        rollout: 'vote',
-        namespace: 'voting01-qa',
-        image: 'vote=registry.example.com/vote:175a032',
-        plan: 'examples/voting01/rollout-newrelic.yaml examples/voting01/health-check.yaml examples/voting01/error-rate-newrelic.yaml',
-        args: `app-name=${APP}`,
-        'newrelic-api-key': API_KEY,
-        'newrelic-account-id': String(ACCOUNT),
-        'newrelic-graphql-url': nerdgraph.url,
-        'github-token': ''
-      },
-      env: { ...cluster.env, ...cluster.timeEnv },
+    return await runSeedRollout(cluster, nerdgraph.url, {
+      plan: 'examples/voting01/rollout-newrelic.yaml examples/voting01/health-check.yaml examples/voting01/error-rate-newrelic.yaml',
+      args: `app-name=${APP}`,
       onOutput: options.onOutput,
-      keep: true,
-      timeoutMs: 10 * 60_000,
       cancel: options.cancelWhen ? { signal: 'SIGINT', sequence: true, when: (log) => options.cancelWhen!.test(log) } : undefined
     })
-    const status = cluster.getRollout('voting01-qa', 'vote')?.status as { phase?: string; abort?: boolean; canary?: { weights?: { canary?: { weight?: number } } } } | undefined
-    return {
-      run,
-      reached100: cluster.events.some((event) => event.weight === 100),
-      phase: status?.phase,
-      aborted: status?.abort,
-      weight: status?.canary?.weights?.canary?.weight
-    }
   } finally {
     await Promise.all([nerdgraph.close(), cluster?.close()])
   }
@@ -115,32 +129,11 @@ export async function baselineCanary(options: BaselineScenarioOptions): Promise<
   try {
     cluster = await startKubeEmulator({ timeScale: options.speed, origin: Date.now() })
     cluster.applyRollout(rollout as unknown as Record<string, unknown>)
-    const run = await runAction({
-      inputs: {
-        command: 'run',
-        rollout: 'vote',
-        namespace: 'voting01-qa',
-        image: `vote=${NEW_IMAGE}`,
-        plan: 'examples/voting01/rollout-baseline.yaml examples/voting01/errors-vs-baseline.yaml',
-        'newrelic-api-key': API_KEY,
-        'newrelic-account-id': String(ACCOUNT),
-        'newrelic-graphql-url': nerdgraph.url,
-        'github-token': ''
-      },
-      env: { ...cluster.env, ...cluster.timeEnv },
-      onOutput: options.onOutput,
-      keep: true,
-      timeoutMs: 10 * 60_000
+    const result = await runSeedRollout(cluster, nerdgraph.url, {
+      plan: 'examples/voting01/rollout-baseline.yaml examples/voting01/errors-vs-baseline.yaml',
+      onOutput: options.onOutput
     })
-    const status = cluster.getRollout('voting01-qa', 'vote')?.status as { phase?: string; abort?: boolean; canary?: { weights?: { canary?: { weight?: number } } } } | undefined
-    return {
-      run,
-      reached100: cluster.events.some((event) => event.weight === 100),
-      phase: status?.phase,
-      aborted: status?.abort,
-      weight: status?.canary?.weights?.canary?.weight,
-      hashes: { canary, stable }
-    }
+    return { ...result, hashes: { canary, stable } }
   } finally {
     await Promise.all([nerdgraph.close(), cluster?.close()])
   }
