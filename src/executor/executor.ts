@@ -3,7 +3,7 @@
 // knows the target only through the Target interface, so a fake one tests it in process.
 import { setMaxListeners } from 'node:events'
 import type { AnalysisOutcome, MetricSpec } from '../analysis/types.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 import type { IssueList } from '../config-error.js'
 import type { Logger } from '../log.js'
 import { formatDuration } from '../plan/duration.js'
@@ -11,18 +11,11 @@ import { describeStep, type AnalysisGate, type RolloutPlan } from '../plan/rollo
 import type { GateResult } from '../report/model.js'
 import type { Target, TargetState } from '../targets/target.js'
 import { decide, onFailure, onVerdict, owesAbort, type Action, type Policies } from './decide.js'
+import { abortOnCancel, ABORT_CONFIRM_MS, atMost, cancelBudget, untilCancelled } from './cancel.js'
 import { Recorder } from './recorder.js'
 
-/** How long an abort may take to show before the gate reports it unconfirmed. */
-const ABORT_CONFIRM_MS = 5 * 60_000
 /** How often an unchanged wait is still reported in the log. */
 const HEARTBEAT_MS = 30_000
-/**
- * The cancel path runs in real time (the runner's kill schedule is real): a moment for the loop to
- * finish the call it is in, then the abort, each request bounded, all within the budget.
- */
-const CANCEL_SETTLE_MS = 1_000
-const CANCEL_BUDGET_MS = 5_000
 
 type Decision = 'continue' | 'stop'
 
@@ -58,19 +51,6 @@ export interface ExecutorOptions<S extends TargetState> {
   progress?: (snapshot: GateResult) => void
   /** The run may have started a canary: the post step must know, in case this step is killed. */
   remember?: () => void
-}
-
-/**
- * Waits for `work`, at most `ms` of real time (the cancel path's, never the run's clock, which
- * tests speed up); the timer is cleared after, so nothing is left pending.
- */
-async function atMost(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 export class Executor<S extends TargetState> {
@@ -126,27 +106,18 @@ export class Executor<S extends TargetState> {
   }
 
   async drive(): Promise<GateResult> {
-    const signal = this.o.signal
-    const steering = this.steer().then(
-      () => undefined,
-      (error: unknown) => ({ error })
-    )
-    const cancelled = new Promise<'cancelled'>((resolve) => {
-      if (signal.aborted) resolve('cancelled')
-      else signal.addEventListener('abort', () => resolve('cancelled'), { once: true })
-    })
-    const first = await Promise.race([steering, cancelled])
-    if (first === 'cancelled' || signal.aborted) {
+    const first = await untilCancelled(this.steer(), this.o.signal)
+    if (first.cancelled) {
       // The loop may be inside a request; from now on it cannot write, and it gets a moment to
       // settle (so an image in flight is known to have landed) before the cancel path aborts.
       this.target.stopWrites('the workflow was cancelled')
-      await atMost(steering, CANCEL_SETTLE_MS)
+      await first.settled()
       await this.cancelled()
       await atMost(this.stopBackground(), 500)
       return this.result()
     }
-    const lost = first ? this.target.failure(first.error) : undefined
-    if (first && !lost) {
+    const lost = 'error' in first ? this.target.failure(first.error) : undefined
+    if ('error' in first && !lost) {
       await this.stopBackground()
       throw first.error
     }
@@ -655,7 +626,7 @@ export class Executor<S extends TargetState> {
       return
     }
     if (this.target.dryRun) return
-    const budget = AbortSignal.any([AbortSignal.timeout(CANCEL_BUDGET_MS), ...(this.o.hurry ? [this.o.hurry] : [])])
+    const budget = cancelBudget(this.o.hurry)
     // One attempt per call: a retry would not fit the budget when the API server hangs.
     const target = this.target.hurried()
     const c = this.target.commands()
@@ -676,7 +647,7 @@ export class Executor<S extends TargetState> {
         record.notes.push('the abort was sent without seeing the rollout first: the API server did not answer')
         return
       }
-      const { record: abort, state: after } = await target.abort(reason, state, { clock: systemClock, pollMs: 500, confirmMs: CANCEL_BUDGET_MS, signal: budget })
+      const { record: abort, state: after } = await abortOnCancel(target, reason, state, budget)
       record.abort = abort
       this.setLast(after)
       record.outcome = 'aborted'

@@ -15,7 +15,7 @@
 // promotion.
 import type { AnalysisOutcome } from '../analysis/types.js'
 import { runAnalysis } from '../analysis/engine.js'
-import { systemClock, type Clock } from '../clock.js'
+import type { Clock } from '../clock.js'
 import type { Logger } from '../log.js'
 import { formatDuration } from '../plan/duration.js'
 import type { FlaggerMetric, FlaggerPlan } from '../plan/flagger/read.js'
@@ -38,13 +38,9 @@ import type { Provider } from '../providers/provider.js'
 import type { GateResult, StepRecord } from '../report/model.js'
 import type { Target, TargetState } from '../targets/target.js'
 import type { WebhookCaller } from '../webhooks/flagger.js'
+import { abortOnCancel, ABORT_CONFIRM_MS, cancelBudget, untilCancelled } from './cancel.js'
 import { Recorder } from './recorder.js'
 
-/** How long an abort may take to show before it is reported unconfirmed. */
-const ABORT_CONFIRM_MS = 5 * 60_000
-/** The cancel path runs in real time, as the step-plan executor's: a moment to settle, then the abort. */
-const CANCEL_SETTLE_MS = 1_000
-const CANCEL_BUDGET_MS = 5_000
 
 /** One reading of a Flagger metric: the answer the semantics judges, and the engine's outcome for the report. */
 export interface MetricCheck {
@@ -115,14 +111,6 @@ export function runFlaggerCanary<S extends TargetState>(options: FlaggerLoopOpti
   return new FlaggerLoop(options).drive()
 }
 
-async function atMost(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 const isRollingBack = (event: FlaggerEvent): boolean => event.message.startsWith('Rolling back')
 const isHalt = (event: FlaggerEvent): boolean => event.type === 'Warning' && event.message.startsWith('Halt')
@@ -169,23 +157,14 @@ export class FlaggerLoop<S extends TargetState> {
   }
 
   async drive(): Promise<GateResult> {
-    const signal = this.o.signal
-    const steering = this.steer().then(
-      () => undefined,
-      (error: unknown) => ({ error })
-    )
-    const cancelled = new Promise<'cancelled'>((resolve) => {
-      if (signal.aborted) resolve('cancelled')
-      else signal.addEventListener('abort', () => resolve('cancelled'), { once: true })
-    })
-    const first = await Promise.race([steering, cancelled])
-    if (first === 'cancelled' || signal.aborted) {
+    const first = await untilCancelled(this.steer(), this.o.signal)
+    if (first.cancelled) {
       this.target.stopWrites('the workflow was cancelled')
-      await atMost(steering, CANCEL_SETTLE_MS)
+      await first.settled()
       await this.cancelled()
       return this.record.result()
     }
-    if (first) {
+    if ('error' in first) {
       const lost = this.target.failure(first.error)
       if (!lost) throw first.error
       this.record.verdict('Error')
@@ -449,7 +428,7 @@ export class FlaggerLoop<S extends TargetState> {
     }
     this.rolledBack = true
     const target = this.target.hurried()
-    const budget = AbortSignal.any([AbortSignal.timeout(CANCEL_BUDGET_MS), ...(this.o.hurry ? [this.o.hurry] : [])])
+    const budget = cancelBudget(this.o.hurry)
     const reason = 'the workflow was cancelled (abort-on-cancel)'
     this.log.warning(`Rolling back ${this.id}: the workflow was cancelled`)
     try {
@@ -460,7 +439,7 @@ export class FlaggerLoop<S extends TargetState> {
         record.notes.push('the rollback was sent without seeing the target first: the API server did not answer')
         return
       }
-      const { record: abort, state: after } = await target.abort(reason, state, { clock: systemClock, pollMs: 500, confirmMs: CANCEL_BUDGET_MS, signal: budget })
+      const { record: abort, state: after } = await abortOnCancel(target, reason, state, budget)
       record.abort = abort
       this.setLast(after)
       record.outcome = 'aborted'
