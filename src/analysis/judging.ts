@@ -29,7 +29,7 @@ import type { Arm, Reading } from './reading.js'
 import { singleNumber } from './reading.js'
 import type { Condition, JudgeSpec, JudgeView, MeasurementPhase, MetricAssessment, MetricSpec, MetricTally } from './types.js'
 import { waitingForData } from './metric.js'
-import { formatValue } from './values.js'
+import { definedFields, formatValue } from './values.js'
 
 /** The judge's end: the metric's phase, why, and (mannWhitney) Kayenta's classification. */
 export interface JudgeFinal {
@@ -136,7 +136,7 @@ function classificationView(c: MetricClassification, readings: number): JudgeVie
   return {
     kind: 'mannWhitney',
     ...(decision ? { decision } : {}),
-    ...defined({ canary: finiteOr(c.canary.mean), baseline: finiteOr(c.baseline.mean), ratio: finiteOr(c.ratio), pValue: c.test?.pValue }),
+    ...definedFields({ canary: finiteOr(c.canary.mean), baseline: finiteOr(c.baseline.mean), ratio: finiteOr(c.ratio), pValue: c.test?.pValue }),
     n: { canary: c.canary.count, baseline: c.baseline.count },
     ...(c.test ? { interval: { lower: c.test.lower, upper: c.test.upper, of: 'shift' as const } } : {}),
     classification: c.classification,
@@ -144,15 +144,11 @@ function classificationView(c: MetricClassification, readings: number): JudgeVie
   }
 }
 
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
 function rateView(j: RateJudgement): JudgeView {
   return {
     kind: 'sequentialRate',
     decision: j.decision,
-    ...defined({ canary: finiteOr(j.canary.rate), baseline: finiteOr(j.baseline.rate), ratio: finiteOr(j.ratio) }),
+    ...definedFields({ canary: finiteOr(j.canary.rate), baseline: finiteOr(j.baseline.rate), ratio: finiteOr(j.ratio) }),
     n: { canary: j.canary.exposure, baseline: j.baseline.exposure },
     pValue: j.pValue,
     interval: { lower: j.interval.lower, upper: j.interval.upper, of: 'ratio' },
@@ -164,7 +160,7 @@ function meanView(j: MeanJudgement): JudgeView {
   return {
     kind: 'sequentialMean',
     decision: j.decision,
-    ...defined({ canary: finiteOr(j.canary.mean), baseline: finiteOr(j.baseline.mean), ratio: finiteOr(j.ratio) }),
+    ...definedFields({ canary: finiteOr(j.canary.mean), baseline: finiteOr(j.baseline.mean), ratio: finiteOr(j.ratio) }),
     n: { canary: j.canary.count, baseline: j.baseline.count },
     pValue: j.pValue,
     ...(j.difference ? { interval: { lower: j.difference.lower, upper: j.difference.upper, of: 'difference' as const } } : {}),
@@ -212,7 +208,7 @@ export function judgeReading(spec: MetricSpec, run: JudgeRun, reading: Reading, 
           const ratio = c !== undefined && b ? c / b : undefined
           const so = c !== undefined && b !== undefined ? `canary mean ${amount(c, unit)} vs the baseline’s ${amount(b, unit)}${ratio !== undefined ? ` (${percent(ratio)})` : ''}, ` : ''
           const reason = `${so}n ${n.canary}/${n.baseline} after ${run.readings} of ${spec.count} intervals: judged when count is reached`
-          run.view = { kind: 'mannWhitney', decision: 'continue', ...defined({ canary: c, baseline: b, ratio }), n, reason }
+          run.view = { kind: 'mannWhitney', decision: 'continue', ...definedFields({ canary: c, baseline: b, ratio }), n, reason }
           return { phase: 'Inconclusive', message: reason, display, baselineDisplay, view: run.view }
         }
         const classification = classifyMetric(run.samples.canary, run.samples.baseline, { ...judge.config, name: spec.name })

@@ -83,3 +83,8 @@ export function toJsonValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string' && value.length > 2000) return shorten(value, 2001)
   return value
 }
+
+/** The object without its undefined fields (optional fields stay absent in views and reports). */
+export function definedFields<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}

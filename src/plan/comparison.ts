@@ -8,6 +8,7 @@ import type { MetricChecker } from './checker.js'
 import type { YamlPath } from './load.js'
 import type { JudgeKind, ProviderKind, RawJudge, RawMetric } from './schema.js'
 import { suggestion, type DeclaredScoring } from './templates.js'
+import { definedFields } from '../analysis/values.js'
 
 const JUDGE_KINDS: JudgeKind[] = ['mannWhitney', 'sequentialRate', 'sequentialMean']
 
@@ -92,7 +93,6 @@ function tolerances(raw: { tolerance?: unknown; passTolerance?: unknown }, numbe
   return { tolerance, passTolerance }
 }
 
-const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
 
 // Kayenta's header facts: with four or fewer samples per side the test at 98 % cannot reject
 // anything, so every canary would pass; its normal approximation wants about ten.
@@ -131,13 +131,13 @@ export function checkJudge(judge: RawJudge, kind: JudgeKind, check: MetricChecke
       const samples = check.condition([...base, 'samples'], raw.samples)
       return {
         kind,
-        config: defined({
+        config: definedFields({
           direction: raw.direction,
           critical: raw.critical,
           mustHaveData: raw.mustHaveData,
           nanStrategy: raw.nanStrategy,
-          effectSize: raw.effectSize ? defined({ measure: effect.measure, allowedIncrease, criticalIncrease, allowedDecrease, criticalDecrease }) : undefined,
-          outliers: raw.outliers ? defined({ strategy: raw.outliers.strategy ?? 'remove', outlierFactor }) : undefined,
+          effectSize: raw.effectSize ? definedFields({ measure: effect.measure, allowedIncrease, criticalIncrease, allowedDecrease, criticalDecrease }) : undefined,
+          outliers: raw.outliers ? definedFields({ strategy: raw.outliers.strategy ?? 'remove', outlierFactor }) : undefined,
           minSamples,
           confidence,
           unit: raw.unit
@@ -151,7 +151,7 @@ export function checkJudge(judge: RawJudge, kind: JudgeKind, check: MetricChecke
       const alpha = numbers.get('alpha', raw.alpha, ALPHA, ALPHA_TEXT)
       const { tolerance, passTolerance } = tolerances(raw, numbers, check, base)
       const events = check.condition([...base, 'events'], raw.events)
-      return { kind, options: defined({ alpha, tolerance, passTolerance }), events }
+      return { kind, options: definedFields({ alpha, tolerance, passTolerance }), events }
     }
     case 'sequentialMean': {
       const raw = judge.sequentialMean!
@@ -159,7 +159,7 @@ export function checkJudge(judge: RawJudge, kind: JudgeKind, check: MetricChecke
       const { tolerance, passTolerance } = tolerances(raw, numbers, check, base)
       const minSamples = numbers.whole('minSamples', raw.minSamples, 2, 'a variance needs two observations per side (default 30)')
       const samples = check.condition([...base, 'samples'], raw.samples)
-      return { kind, options: defined({ alpha, tolerance, passTolerance, minSamples }), samples, unit: raw.unit }
+      return { kind, options: definedFields({ alpha, tolerance, passTolerance, minSamples }), samples, unit: raw.unit }
     }
   }
 }
