@@ -423,7 +423,24 @@ function decideKind(record: Record<string, unknown>): { read?: string; problems:
 }
 
 const SUBJECTS: Record<string, string> = { Rollout: 'rollout', AnalysisTemplate: 'template', ClusterAnalysisTemplate: 'cluster template' }
-const ARGO_READER: DocumentReader = { decide: decideKind, subjects: SUBJECTS }
+export const ARGO_READER: DocumentReader = { decide: decideKind, subjects: SUBJECTS }
+
+/**
+ * Several readers over one parse: the first that takes a document (or has something to say about it)
+ * decides; Argo's reader first, so a `Canary` in another group never shadows an Argo document.
+ */
+export function eitherReader(...readers: DocumentReader[]): DocumentReader {
+  return {
+    decide(record) {
+      for (const reader of readers) {
+        const decided = reader.decide(record)
+        if (decided.read || decided.problems.length > 0) return decided
+      }
+      return { problems: [] }
+    },
+    subjects: Object.assign({}, ...readers.map((reader) => reader.subjects)) as Record<string, string>
+  }
+}
 
 /**
  * The documents of one file that canary-gate reads; YAML errors, documents that cannot be read and
@@ -513,7 +530,7 @@ export function parseDocuments(text: string, file: string, issues: IssueList, re
 }
 
 /** Expands the patterns and parses every document of every file. */
-export async function loadPlanFiles(patterns: string[], cwd: string, issues: IssueList): Promise<SourceDocument[]> {
+export async function loadPlanFiles(patterns: string[], cwd: string, issues: IssueList, reader: DocumentReader = ARGO_READER): Promise<SourceDocument[]> {
   if (patterns.length === 0) {
     issues.add({ where: 'input "plan"', message: 'is required: name the YAML files holding the AnalysisTemplates (and the Rollout for command run)' })
     return []
@@ -547,7 +564,7 @@ export async function loadPlanFiles(patterns: string[], cwd: string, issues: Iss
       continue
     }
     const text = decodePlanFile(bytes, shown, issues)
-    if (text !== undefined) docs.push(...parseDocuments(text, shown, issues))
+    if (text !== undefined) docs.push(...parseDocuments(text, shown, issues, reader))
   }
   return docs
 }

@@ -3,7 +3,7 @@
 // of kinds differs. Flagger's other kinds (AlertProvider) and every other group are left alone; a
 // misspelt kind or group is reported and the document read as the one meant, as for Argo's.
 import type { IssueList } from '../../config-error.js'
-import { clip, groupOf, parseDocuments, type DocumentReader, type KindProblem, type SourceDocument } from '../load.js'
+import { ARGO_READER, clip, eitherReader, groupOf, parseDocuments, type DocumentReader, type KindProblem, type SourceDocument } from '../load.js'
 import { closest } from '../templates.js'
 
 export const FLAGGER_GROUP = 'flagger.app'
@@ -53,3 +53,6 @@ export const FLAGGER_READER: DocumentReader = { decide, subjects: { Canary: 'can
 export function parseFlaggerDocuments(text: string, file: string, issues: IssueList): SourceDocument[] {
   return parseDocuments(text, file, issues, FLAGGER_READER)
 }
+
+/** Argo's documents and Flagger's, read from the same files (the run command's and lint's reader). */
+export const PLAN_READER: DocumentReader = eitherReader(ARGO_READER, FLAGGER_READER)
