@@ -39,7 +39,8 @@ export interface Inputs {
   targetKind: 'rollout' | 'deployment'
   /** target-kind deployment: the app's name (`<name>-primary` / `<name>`, `<name>-canary`). */
   deployment?: string
-  router: 'nginx' | 'gateway-api'
+  /** Given, or undefined: nginx for an Argo-style plan, what the Canary says for a Flagger Canary. */
+  router?: 'nginx' | 'gateway-api'
   /** The main Ingress (nginx) or the HTTPRoute (gateway-api); default: the deployment's name. */
   ingress?: string
   route?: string
@@ -296,7 +297,7 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     kubeContext,
     kubectlTimeoutMs: duration(issues, 'kubectl-timeout', get('kubectl-timeout'), '30s'),
     targetKind: 'rollout',
-    router: oneOf(issues, 'router', get('router'), ['nginx', 'gateway-api'] as const, 'nginx'),
+    router: get('router') === '' ? undefined : oneOf(issues, 'router', get('router'), ['nginx', 'gateway-api'] as const, 'nginx'),
     canaryReadyThreshold: 100
   }
   const targetKind = oneOf(issues, 'target-kind', get('target-kind'), ['rollout', 'deployment'] as const, 'rollout')
@@ -315,8 +316,8 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
   }
   const commandValid = get('command') === '' || (COMMANDS as readonly string[]).includes(get('command'))
   if (targetKind === 'deployment') {
-    if (!inputs.deployment) issues.add({ where: 'input "deployment"', message: 'is required with target-kind deployment: the name of the Deployment whose canary the gate drives' })
-    if (commandValid && command !== 'run' && command !== 'analyze') issues.add({ where: 'input "command"', message: `${command} works on an Argo Rollout; with target-kind deployment only run and analyze are supported` })
+    // run may take the name from a Flagger Canary in the plan (checked with the plan).
+    if (!inputs.deployment && command !== 'run') issues.add({ where: 'input "deployment"', message: 'is required with target-kind deployment: the name of the Deployment whose canary the gate drives' })
     if (get('ingress') && inputs.router === 'gateway-api') issues.add({ where: 'input "ingress"', message: 'names an nginx Ingress, and router is gateway-api (use the input "route")' })
     if (get('route') && inputs.router === 'nginx') issues.add({ where: 'input "route"', message: 'names a Gateway API HTTPRoute, and router is nginx (use the input "ingress")' })
   } else if (commandValid && command !== 'analyze' && !rollout) {

@@ -15,7 +15,7 @@ export interface StartedState {
   context?: string
   abortOnCancel: boolean
   /** A Deployment whose traffic the gate drives: the router to put back at weight 0. */
-  deployment?: { router: 'nginx' | 'gateway-api'; ingress?: string; route?: string }
+  deployment?: { router: 'nginx' | 'gateway-api'; ingress?: string; route?: string; service?: string }
 }
 
 export interface FinishedState {

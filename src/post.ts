@@ -71,6 +71,7 @@ async function rollBackDeployment(runner: Runner, log: Logger, kubectl: Kubectl,
     router: started.deployment!.router,
     ingress: started.deployment!.ingress,
     route: started.deployment!.route,
+    service: started.deployment!.service,
     pollMs: 1000
   })
   let text: string

@@ -80,6 +80,40 @@ describe('the Deployment target', () => {
     expect(get('deployments', 'podinfo-canary').spec.replicas).toBe(0)
   })
 
+  it('A/B on nginx: the matched requests go to the canary (read back as 100), the rollback takes the match away', async () => {
+    const t = target({ match: [{ header: 'x-canary', exact: 'insider' }] })
+    await t.startRevision('podinfo', NEW, await t.read())
+    await t.waitReady({ clock: emu.clock, pollMs: 1000, until: emu.clock.now() + 120_000 })
+    await t.setWeight(100)
+    expect(get('ingresses', 'podinfo-canary').metadata.annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/canary': 'true',
+      'nginx.ingress.kubernetes.io/canary-weight': '0',
+      'nginx.ingress.kubernetes.io/canary-by-header': 'x-canary',
+      'nginx.ingress.kubernetes.io/canary-by-header-value': 'insider'
+    })
+    const during = await t.read()
+    expect(during.weight).toBe(100)
+    const { record } = await t.abort('test', during, { clock: emu.clock, pollMs: 1000, confirmMs: 60_000 })
+    expect(record).toMatchObject({ weightBefore: 100, weightAfter: 0 })
+    const annotations = get('ingresses', 'podinfo-canary').metadata.annotations
+    expect(annotations['nginx.ingress.kubernetes.io/canary-by-header']).toBeUndefined()
+    expect(annotations['nginx.ingress.kubernetes.io/canary-weight']).toBe('0')
+  })
+
+  it('A/B on the HTTPRoute: rule 0 sends the matched requests to the canary, rule 1 the rest to the primary; the rollback routes both to the primary', async () => {
+    const t = target({ router: 'gateway-api', match: [{ header: 'cookie', regex: '^(.*?;)?(canary=always)(;.*)?$' }] })
+    await t.startRevision('podinfo', NEW, await t.read())
+    await t.waitReady({ clock: emu.clock, pollMs: 1000, until: emu.clock.now() + 120_000 })
+    await t.setWeight(100)
+    const rules = get('httproutes', 'podinfo').spec.rules
+    expect(rules[0].matches[0].headers).toEqual([{ name: 'cookie', type: 'RegularExpression', value: '^(.*?;)?(canary=always)(;.*)?$' }])
+    expect(rules.map((r: { backendRefs: Array<{ weight: number }> }) => r.backendRefs.map((b) => b.weight))).toEqual([[0, 100], [100, 0]])
+    expect((await t.read()).weight).toBe(100)
+    await t.abort('test', await t.read(), { clock: emu.clock, pollMs: 1000, confirmMs: 60_000 })
+    expect(get('httproutes', 'podinfo').spec.rules.map((r: { backendRefs: Array<{ weight: number }> }) => r.backendRefs.map((b) => b.weight))).toEqual([[100, 0], [100, 0]])
+    expect((await t.read()).weight).toBe(0)
+  })
+
   it('says which object is missing', async () => {
     await expect(target({ name: 'nothing' }).read()).rejects.toThrow('deployment nothing-primary (or nothing) was not found in namespace test')
     const t = target({ ingress: 'web' })

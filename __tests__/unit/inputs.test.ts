@@ -165,11 +165,12 @@ describe('inputs that reach kubectl, GitHub or a URL', () => {
 
 describe('inputs of a Deployment target', () => {
   it('defaults to an Argo Rollout; target-kind deployment reads the deployment, router, ingress and threshold', () => {
-    expect(read({ rollout: 'vote' })).toMatchObject({ targetKind: 'rollout', router: 'nginx', canaryReadyThreshold: 100 })
+    // no router given: nginx for Argo-style steps, what the Canary says for a Flagger Canary
+    expect(read({ rollout: 'vote' })).toMatchObject({ targetKind: 'rollout', router: undefined, canaryReadyThreshold: 100 })
     expect(read({ 'target-kind': 'deployment', deployment: 'podinfo', ingress: 'web', 'canary-ready-threshold': '80' })).toMatchObject({
       targetKind: 'deployment',
       deployment: 'podinfo',
-      router: 'nginx',
+      router: undefined,
       ingress: 'web',
       canaryReadyThreshold: 80
     })
@@ -177,10 +178,9 @@ describe('inputs of a Deployment target', () => {
   })
 
   it('names each mistake', () => {
-    expect(problems({ 'target-kind': 'deployment' })).toEqual(['input "deployment": is required with target-kind deployment: the name of the Deployment whose canary the gate drives'])
-    expect(problems({ 'target-kind': 'deployment', deployment: 'podinfo', command: 'promote' })).toEqual([
-      'input "command": promote works on an Argo Rollout; with target-kind deployment only run and analyze are supported'
-    ])
+    expect(problems({ 'target-kind': 'deployment', command: 'abort' })).toEqual(['input "deployment": is required with target-kind deployment: the name of the Deployment whose canary the gate drives'])
+    // run may take the Deployment from a Flagger Canary in the plan: checked with the plan
+    expect(problems({ 'target-kind': 'deployment' })).toEqual([])
     expect(problems({ 'target-kind': 'deployment', deployment: 'podinfo', router: 'istio' })).toEqual(['input "router": must be one of nginx, gateway-api, got "istio"'])
     expect(problems({ 'target-kind': 'deployment', deployment: 'podinfo', router: 'gateway-api', ingress: 'web' })).toEqual([
       'input "ingress": names an nginx Ingress, and router is gateway-api (use the input "route")'

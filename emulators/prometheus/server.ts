@@ -49,7 +49,8 @@ export interface StartPrometheusOptions {
 /** The config file: nothing to scrape, or one job scraping `scrape.targets`. */
 function configText(scrape: StartPrometheusOptions['scrape']): string {
   if (!scrape) return '# nothing to scrape: the data comes from backfilled blocks\n'
-  const every = `${scrape.intervalSeconds ?? 1}s`
+  // Prometheus durations are whole units: half a second is 500ms.
+  const every = `${Math.round((scrape.intervalSeconds ?? 1) * 1000)}ms`
   return [
     'global:',
     `  scrape_interval: ${every}`,

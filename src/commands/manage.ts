@@ -6,6 +6,7 @@ import { abortAndConfirm, waitUntil } from '../kube/watch.js'
 import type { Verdict } from '../analysis/types.js'
 import type { AbortRecord, GateResult, Outcome } from '../report/model.js'
 import type { CommandContext } from './context.js'
+import { manageDeployment } from './manage-deployment.js'
 
 /** How long a command waits for the controller to show its effect. */
 const SETTLE_MS = 2 * 60_000
@@ -19,6 +20,7 @@ export function verdictOfState(state: RolloutState): Verdict {
 
 export async function manage(context: CommandContext): Promise<GateResult> {
   const { inputs, clock, log } = context
+  if (inputs.targetKind === 'deployment') return manageDeployment(context)
   const startedAt = clock.now()
   const kubectl = kubectlFromInputs(inputs, log, clock)
   const client = new RolloutClient(kubectl, inputs.rollout!, inputs.namespace, log)

@@ -9,7 +9,8 @@ import { clusterArgs, deferredArgs } from '../kube/args.js'
 import { kubectlFromInputs, type Kubectl } from '../kube/kubectl.js'
 import { STARTED_STATE, type StartedState } from '../post-state.js'
 import { instantiateMetrics, type ValueFromResolver } from '../plan/instantiate.js'
-import { loadPlanFiles } from '../plan/load.js'
+import { PLAN_READER } from '../plan/flagger/documents.js'
+import { loadPlanFiles, type SourceDocument } from '../plan/load.js'
 import { readRolloutPlan, type AnalysisGate, type RolloutPlan } from '../plan/rollout.js'
 import { readTemplates, TEMPLATE_KINDS } from '../plan/templates.js'
 import { createProviders } from '../providers/index.js'
@@ -22,12 +23,15 @@ import { DeploymentTarget, type DeploymentState } from '../targets/deployment.js
 import type { Target, TargetState } from '../targets/target.js'
 import { checkArgsInput, checkCredentials, checkFinite, checkTimeBudget } from './checks.js'
 import type { CommandContext } from './context.js'
+import { loadFlaggerPlan, runFlagger } from './flagger.js'
 
 /** The plan, checked whole before the cluster is touched. */
-async function loadPlan(context: CommandContext): Promise<RolloutPlan> {
+function loadPlan(context: CommandContext, docs: SourceDocument[], issues: IssueList): RolloutPlan {
   const { inputs } = context
-  const issues = new IssueList()
-  const docs = await loadPlanFiles(inputs.plan, context.cwd, issues)
+  if (inputs.targetKind === 'deployment') {
+    if (!inputs.deployment) issues.add({ where: 'input "deployment"', message: 'is required with target-kind deployment (or a Flagger Canary in the plan): the name of the Deployment whose canary the gate drives' })
+    if (inputs.route && !inputs.router) issues.add({ where: 'input "route"', message: 'names a Gateway API HTTPRoute: set router: gateway-api' })
+  }
   const templates = readTemplates(docs, issues)
   const plan = readRolloutPlan(docs, inputs.rollout ?? inputs.deployment ?? '', templates, issues)
   // Only when every template read cleanly: otherwise an arg may belong to one with errors.
@@ -113,8 +117,20 @@ function analystFor<S extends TargetState>(context: CommandContext, plan: Rollou
 }
 
 export async function run(context: CommandContext): Promise<GateResult> {
-  const plan = await context.log.group('Loading the plan', () => loadPlan(context))
   const { inputs, clock, log } = context
+  const read = await log.group('Loading the plan', async () => {
+    const issues = new IssueList()
+    const docs = await loadPlanFiles(inputs.plan, context.cwd, issues, PLAN_READER)
+    const canary = docs.find((doc) => doc.kind === 'Canary')
+    if (!canary) return { plan: loadPlan(context, docs, issues) }
+    if (inputs.targetKind !== 'deployment') {
+      issues.add({ where: canary.at(['kind']), subject: `canary "${canary.name}"`, message: 'is a Flagger Canary, which releases a Deployment: set target-kind: deployment (an Argo Rollout keeps its own canary steps)' })
+      issues.throwIfAny()
+    }
+    return { flagger: loadFlaggerPlan(docs, context, issues) }
+  })
+  if (read.flagger) return runFlagger(context, read.flagger)
+  const plan = read.plan!
   const kubectl = kubectlFromInputs(inputs, log, clock)
   if (inputs.targetKind === 'deployment') {
     const target = new DeploymentTarget({
@@ -124,7 +140,7 @@ export async function run(context: CommandContext): Promise<GateResult> {
       log,
       clock,
       steps: plan.steps,
-      router: inputs.router,
+      router: inputs.router ?? 'nginx',
       ingress: inputs.ingress,
       route: inputs.route,
       readyThreshold: inputs.canaryReadyThreshold,
@@ -135,7 +151,7 @@ export async function run(context: CommandContext): Promise<GateResult> {
       namespace: target.namespace,
       context: inputs.kubeContext,
       abortOnCancel: inputs.abortOnCancel,
-      deployment: { router: inputs.router, ingress: inputs.ingress, route: inputs.route }
+      deployment: { router: inputs.router ?? 'nginx', ingress: inputs.ingress, route: inputs.route }
     }
     return execute(context, plan, target, analystFor<DeploymentState>(context, plan, kubectl, target.name, deploymentAsRollout), () => context.saveState?.(STARTED_STATE, JSON.stringify(started)))
   }

@@ -12,7 +12,7 @@ import type { PlanStep } from '../plan/rollout.js'
 import type { AbortRecord } from '../report/model.js'
 import { GatewayApiRouter } from './routers/gateway-api.js'
 import { NginxRouter } from './routers/nginx.js'
-import { MissingObjectError, WeightNotApplied, type Json, type Router } from './routers/router.js'
+import { describeMatch, MatchNotApplied, MissingObjectError, WeightNotApplied, type HeaderMatch, type Json, type Router } from './routers/router.js'
 import type { AbortOptions, ManualCommands, Target, TargetState } from './target.js'
 
 export interface DeploymentState extends TargetState {
@@ -32,6 +32,10 @@ export interface DeploymentTargetOptions {
   ingress?: string
   /** The HTTPRoute (gateway-api; default: the name). */
   route?: string
+  /** The apex Service (`<service>-primary`, `<service>-canary` split the traffic); default: the name. */
+  service?: string
+  /** A/B: the canary gets the requests that match, not a share of all of them. */
+  match?: HeaderMatch[]
   /** Percent of the canary's pods that must be ready before a weight change (default 100). */
   readyThreshold?: number
   pollMs: number
@@ -105,7 +109,8 @@ export class DeploymentTarget implements Target<DeploymentState> {
   ) {
     this.canaryName = `${o.name}-canary`
     this.threshold = o.readyThreshold ?? 100
-    const context = { kubectl: o.kubectl, namespace: o.namespace, primaryService: `${o.name}-primary`, canaryService: `${o.name}-canary` }
+    const service = o.service ?? o.name
+    const context = { kubectl: o.kubectl, namespace: o.namespace, primaryService: `${service}-primary`, canaryService: `${service}-canary` }
     this.router = o.router === 'nginx' ? new NginxRouter(context, o.ingress ?? o.name) : new GatewayApiRouter(context, o.route ?? o.name)
   }
 
@@ -132,7 +137,8 @@ export class DeploymentTarget implements Target<DeploymentState> {
   }
 
   announce(): void {
-    this.log.info(`deployment ${this.name}: canary-gate drives the traffic itself through the ${this.o.router} router (${this.router.object}); canary Deployment ${this.canaryName}, readiness threshold ${this.threshold}%`)
+    const how = this.o.match ? `, requests matching ${describeMatch(this.o.match)} to the canary (A/B)` : ''
+    this.log.info(`deployment ${this.name}: canary-gate drives the traffic itself through the ${this.o.router} router (${this.router.object}${how}); canary Deployment ${this.canaryName}, readiness threshold ${this.threshold}%`)
   }
 
   private async getDeployment(name: string): Promise<Json | undefined> {
@@ -175,7 +181,9 @@ export class DeploymentTarget implements Target<DeploymentState> {
     const degraded = started && !p.aborted && !p.promoted && Boolean(deadline)
     const waitingAtStep = started && !p.aborted && (step?.kind === 'analysis' || (step?.kind === 'pause' && step.durationMs === undefined))
     const ready = completed || !started ? deploymentReady(primary) : deploymentReady(canary, this.threshold)
-    const phase = p.aborted ? 'Aborted' : completed ? 'Healthy' : !started ? 'Stable' : degraded ? 'Degraded' : waitingAtStep || step?.kind === 'pause' ? 'Paused' : ready ? 'Progressing' : 'Scaling'
+    // Not started by this run: a canary that still has pods or traffic was left by another.
+    const leftRunning = !started && (weight > 0 || Number(canary?.spec?.replicas ?? 0) > 0)
+    const phase = p.aborted ? 'Aborted' : completed ? 'Healthy' : leftRunning ? 'Canary running' : !started ? 'Stable' : degraded ? 'Degraded' : waitingAtStep || step?.kind === 'pause' ? 'Paused' : ready ? 'Progressing' : 'Scaling'
     const canaryReady = canary ? `${canary.status?.readyReplicas ?? 0}/${canary.spec?.replicas ?? 0} ready` : 'none'
     return {
       weight,
@@ -209,9 +217,9 @@ export class DeploymentTarget implements Target<DeploymentState> {
   async startRevision(container: string, image: string, state: DeploymentState): Promise<void> {
     await this.router.prepare()
     try {
-      await this.kubectl.read(['get', 'service', `${this.name}-canary`, '-n', this.namespace, '-o', 'name'])
+      await this.kubectl.read(['get', 'service', this.canaryService, '-n', this.namespace, '-o', 'name'])
     } catch (error) {
-      if (error instanceof KubectlError && error.notFound) throw new MissingObjectError(`service ${this.name}-canary was not found in namespace ${this.namespace}: the router sends the canary's traffic to it`)
+      if (error instanceof KubectlError && error.notFound) throw new MissingObjectError(`service ${this.canaryService} was not found in namespace ${this.namespace}: the router sends the canary's traffic to it`)
       throw error
     }
     const primary = state.primary
@@ -239,7 +247,17 @@ export class DeploymentTarget implements Target<DeploymentState> {
     this.progress.promoted = false
   }
 
+  /** The Service the router sends the canary's share to. */
+  get canaryService(): string {
+    return `${this.o.service ?? this.name}-canary`
+  }
+
   async setWeight(weight: number): Promise<void> {
+    if (this.o.match && weight > 0) {
+      await this.router.setMatch(this.o.match)
+      this.log.info(`${this.router.object}: requests matching ${describeMatch(this.o.match)} go to the canary (read back)`)
+      return
+    }
     await this.router.setWeight(weight)
     this.log.info(`${this.router.object}: canary weight ${weight}% (read back)`)
   }
@@ -353,7 +371,7 @@ export class DeploymentTarget implements Target<DeploymentState> {
 
   failure(error: unknown): { message: string; notFound: boolean } | undefined {
     if (error instanceof KubectlError) return { message: error.message, notFound: false }
-    if (error instanceof MissingObjectError || error instanceof WeightNotApplied) return { message: error.message, notFound: false }
+    if (error instanceof MissingObjectError || error instanceof WeightNotApplied || error instanceof MatchNotApplied) return { message: error.message, notFound: false }
     return undefined
   }
 }

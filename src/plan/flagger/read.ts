@@ -124,6 +124,12 @@ export interface FlaggerPlan {
 export interface FlaggerReadOptions {
   /** The namespace of documents that name none (kubectl's default). */
   namespace?: string
+  /**
+   * What `{{ target }}` renders to in queries. Flagger runs the canary's pods in the target Deployment
+   * itself; canary-gate runs them in `<target>-canary`, so the run passes that name and a query
+   * selecting `{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)` still selects the canary's pods.
+   */
+  canaryWorkload?: (target: string) => string
 }
 
 interface ReadTemplate {
@@ -143,7 +149,7 @@ export function readFlaggerPlans(docs: SourceDocument[], issues: IssueList, opti
   const plans: FlaggerPlan[] = []
   for (const doc of docs) {
     if (doc.kind !== 'Canary') continue
-    const plan = readCanary(doc, templates, issues, defaultNamespace)
+    const plan = readCanary(doc, templates, issues, defaultNamespace, options.canaryWorkload)
     if (plan) plans.push(plan)
   }
   return plans
@@ -189,7 +195,7 @@ function readMetricTemplates(docs: SourceDocument[], issues: IssueList, defaultN
   return found
 }
 
-function readCanary(doc: SourceDocument, templates: Templates, issues: IssueList, defaultNamespace: string): FlaggerPlan | undefined {
+function readCanary(doc: SourceDocument, templates: Templates, issues: IssueList, defaultNamespace: string, canaryWorkload?: (target: string) => string): FlaggerPlan | undefined {
   const subject = `canary "${doc.name || '?'}"`
   const before = issues.issues.length
   const report: Report = (path, message, who = subject) => issues.add({ where: doc.at(path), subject: who, field: fieldPath(path) || undefined, message })
@@ -226,7 +232,7 @@ function readCanary(doc: SourceDocument, templates: Templates, issues: IssueList
   const model = (window: string, variables: Record<string, string>): MetricTemplateModel => ({
     name,
     namespace,
-    target: target.name,
+    target: canaryWorkload?.(target.name) ?? target.name,
     service: serviceName,
     ingress: canary.spec.ingressRef?.name ?? target.name,
     route: canary.spec.routeRef?.name ?? target.name,

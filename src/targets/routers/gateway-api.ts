@@ -3,8 +3,7 @@
 // matches are merged with the header matches and send everything to the canary; rule 1 sends the rest
 // to the primary at 100.
 import { displayCommand, KubectlError } from '../../kube/kubectl.js'
-import type { HeaderMatch } from './nginx.js'
-import { MissingObjectError, WeightNotApplied, type Json, type Router, type RouterContext } from './router.js'
+import { MatchNotApplied, MissingObjectError, WeightNotApplied, type HeaderMatch, type Json, type Router, type RouterContext } from './router.js'
 
 const DEFAULT_MATCH = { path: { type: 'PathPrefix', value: '/' } }
 
@@ -105,6 +104,19 @@ export class GatewayApiRouter implements Router {
     const seen = await this.readWeight()
     if (seen !== weight) throw new WeightNotApplied(this.object, weight, seen)
     return seen
+  }
+
+  async setMatch(matches: HeaderMatch[]): Promise<void> {
+    const route = await this.get()
+    const rules = headerRules(route, this.primaryOf(route), this.c.canaryService, matches)
+    await this.c.kubectl.write(['patch', 'httproute', this.route, '-n', this.c.namespace, '--type=merge', '-p', JSON.stringify({ spec: { rules } })])
+    if (this.c.kubectl.dryRun) return
+    const seen = ((await this.get()).spec?.rules ?? []) as Json[]
+    const first = seen[0]
+    const headers = ((first?.matches ?? []) as Json[]).flatMap((m) => (m.headers ?? []) as Json[])
+    const canaryRef = ((first?.backendRefs ?? []) as Json[]).find((r) => refersTo(r, this.c.canaryService))
+    const landed = matches.every((m) => headers.some((h) => h.name === m.header && h.value === (m.regex ?? m.exact ?? ''))) && Number(canaryRef?.weight ?? 0) === 100
+    if (!landed) throw new MatchNotApplied(this.object, matches)
   }
 
   zeroCommand(): string {

@@ -3,19 +3,15 @@
 // annotations: `canary: "true"`, `canary-weight` (weighted), or for A/B `canary-by-header` with
 // `canary-by-header-value` (exact) or `canary-by-header-pattern` (regex), or `canary-by-cookie`.
 import { displayCommand, KubectlError } from '../../kube/kubectl.js'
-import { MissingObjectError, WeightNotApplied, type Json, type Router, type RouterContext } from './router.js'
+import { MatchNotApplied, MissingObjectError, WeightNotApplied, type HeaderMatch, type Json, type Router, type RouterContext } from './router.js'
+
+export type { HeaderMatch } from './router.js'
 
 export const NGINX_PREFIX = 'nginx.ingress.kubernetes.io/'
 const CANARY = `${NGINX_PREFIX}canary`
 const WEIGHT = `${NGINX_PREFIX}canary-weight`
 const AB_KEYS = ['canary-by-header', 'canary-by-header-value', 'canary-by-header-pattern', 'canary-by-cookie'].map((k) => NGINX_PREFIX + k)
 
-/** An A/B match, as Flagger's analysis.match holds it (one header or cookie). */
-export interface HeaderMatch {
-  header: string
-  exact?: string
-  regex?: string
-}
 
 /** The canary Ingress Flagger clones from the main one: every backend sent to the canary Service, weight 0. */
 export function canaryIngress(main: Json, canaryService: string): Json {
@@ -73,6 +69,12 @@ export function weightOf(ingress: Json): number {
   return Number.isFinite(weight) ? weight : 0
 }
 
+/** The A/B annotations the canary Ingress carries, if any. */
+function matchedBy(ingress: Json): boolean {
+  const annotations = (ingress.metadata?.annotations ?? {}) as Record<string, string>
+  return annotations[CANARY] === 'true' && Boolean(annotations[`${NGINX_PREFIX}canary-by-header`] || annotations[`${NGINX_PREFIX}canary-by-cookie`])
+}
+
 export class NginxRouter implements Router {
   readonly kind = 'nginx'
   readonly canaryName: string
@@ -107,7 +109,18 @@ export class NginxRouter implements Router {
 
   async readWeight(): Promise<number> {
     const canary = await this.get(this.canaryName)
-    return canary ? weightOf(canary) : 0
+    if (!canary) return 0
+    // Routing by header or cookie: every matched request goes to the canary.
+    return matchedBy(canary) ? 100 : weightOf(canary)
+  }
+
+  async setMatch(matches: HeaderMatch[]): Promise<void> {
+    const annotations = Object.fromEntries([...AB_KEYS.map((k) => [k, null]), ...Object.entries(matchAnnotations(matches))])
+    await this.c.kubectl.write(['patch', 'ingress', this.canaryName, '-n', this.c.namespace, '--type=merge', '-p', JSON.stringify({ metadata: { annotations } })])
+    if (this.c.kubectl.dryRun) return
+    const seen = ((await this.get(this.canaryName))?.metadata?.annotations ?? {}) as Record<string, string>
+    const wanted = matchAnnotations(matches)
+    if (Object.entries(wanted).some(([k, v]) => seen[k] !== v)) throw new MatchNotApplied(this.object, matches)
   }
 
   async setWeight(weight: number): Promise<number> {

@@ -4,6 +4,18 @@ import type { Kubectl } from '../../kube/kubectl.js'
 
 export type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** An A/B match, as Flagger's analysis.match holds it: one header (or `cookie`), exact or by regex. */
+export interface HeaderMatch {
+  header: string
+  exact?: string
+  regex?: string
+}
+
+/** A match as the log and the report show it: `x-canary: insider`, `cookie ~ ^(.*?;)?(canary=always)(;.*)?$`. */
+export function describeMatch(matches: HeaderMatch[]): string {
+  return matches.map((m) => (m.regex !== undefined ? `${m.header} ~ ${m.regex}` : `${m.header}: ${m.exact ?? ''}`)).join(' and ')
+}
+
 export interface RouterContext {
   kubectl: Kubectl
   namespace: string
@@ -22,6 +34,12 @@ export interface Router {
   readWeight(): Promise<number>
   /** Writes the weight, reads the object back, and fails unless it says exactly that weight. */
   setWeight(weight: number): Promise<number>
+  /**
+   * A/B: sends every request that matches to the canary and the rest to the primary, reads the
+   * object back, and fails unless it routes so. `readWeight` then says 100 (of the matched requests);
+   * `setWeight(0)` ends it.
+   */
+  setMatch(matches: HeaderMatch[]): Promise<void>
   /** The command a person runs to put the canary's weight at 0. */
   zeroCommand(): string
 }
@@ -31,6 +49,14 @@ export class MissingObjectError extends Error {
   constructor(message: string) {
     super(message)
     this.name = 'MissingObjectError'
+  }
+}
+
+/** A match that did not land: the object read back routes otherwise. */
+export class MatchNotApplied extends Error {
+  constructor(object: string, matches: HeaderMatch[]) {
+    super(`${object}: the requests matching ${describeMatch(matches)} were to go to the canary, but the object read back does not route them so`)
+    this.name = 'MatchNotApplied'
   }
 }
 
