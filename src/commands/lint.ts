@@ -13,7 +13,7 @@ import type { CommandContext } from './context.js'
 function annotationOf(finding: Finding): Annotation | undefined {
   const at = /^(.+):(\d+)$/.exec(finding.where)
   if (!at || finding.where.startsWith('input "')) return undefined
-  return { file: at[1], startLine: Number(at[2]), title: `canary-gate lint: ${finding.level}` }
+  return { file: at[1], startLine: Number(at[2]), title: `canary-gate lint ${finding.level}` }
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`

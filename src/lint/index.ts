@@ -30,6 +30,12 @@ export function lintDocuments(docs: SourceDocument[], options: LintOptions, load
   const plan = readLintPlan(docs, options, issues)
   const errors: Finding[] = issues.issues.map((issue) => ({ ...issue, level: 'error' }))
   const seen = new Set(errors.map(formatIssue))
-  const warnings = warningsOf(plan).filter((warning) => !seen.has(formatIssue(warning)))
+  // The same template in two steps has the same warnings: each is said once.
+  const warnings = warningsOf(plan).filter((warning) => {
+    const line = formatIssue(warning)
+    if (seen.has(line)) return false
+    seen.add(line)
+    return true
+  })
   return [...errors, ...warnings].sort(byPosition)
 }

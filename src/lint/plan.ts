@@ -12,7 +12,7 @@ import { DEFERRED_SOURCE, instantiateMetrics, resolveArgs, type ArgContext } fro
 import type { SourceDocument } from '../plan/load.js'
 import { readRolloutPlan, type AnalysisGate, type RolloutPlan } from '../plan/rollout.js'
 import type { RawStepArg } from '../plan/schema.js'
-import { readTemplates, TEMPLATE_KINDS, type AnalysisTemplate, type TemplateMetric } from '../plan/templates.js'
+import { readTemplates, TEMPLATE_KINDS, topLevelTemplates, type AnalysisTemplate, type TemplateMetric } from '../plan/templates.js'
 import { SECRET_NAME, type Secrets } from '../secrets.js'
 
 export interface LintOptions {
@@ -71,11 +71,11 @@ export function sourceOf(metric: MetricSpec, templates: AnalysisTemplate[]): Tem
  * that only the args input gives (`api-token=${{ secrets.… }}`) is a stand-in too, so lint needs no
  * credentials; every other arg without a value is refused, as run and analyze refuse it.
  */
-function argContext(templates: AnalysisTemplate[], options: LintOptions, stepArgs?: LintAnalysis['stepArgs']): ArgContext {
+function argContext(templates: AnalysisTemplate[], options: LintOptions, stepArgs?: LintAnalysis['stepArgs'], everyMissing = false): ArgContext {
   const given = new Set([...options.args.keys(), ...(stepArgs?.args ?? []).map((arg) => arg.name)])
   const standIns: RawStepArg[] = templates.flatMap((template) =>
     template.args
-      .filter((arg) => arg.value === undefined && !arg.valueFrom && !given.has(arg.name) && SECRET_NAME.test(arg.name))
+      .filter((arg) => arg.value === undefined && !arg.valueFrom && !given.has(arg.name) && (everyMissing || SECRET_NAME.test(arg.name)))
       .map((arg) => ({ name: arg.name, valueFrom: { secretKeyRef: { name: 'lint-stand-in', key: arg.name } } }) as RawStepArg)
   )
   const where = stepArgs?.where ?? (() => 'input "args"')
@@ -172,6 +172,15 @@ export function readLintPlan(docs: SourceDocument[], options: LintOptions, issue
       checkTimeBudget(metrics, chosen, options.timeoutMs, issues)
       analyses.push({ label: 'analyze', templates: chosen, metrics, complete: true, deferred: deferredOf(chosen, context) })
     }
+  }
+  // Templates no analysis runs (kept for another Rollout, or for analyze): their metrics are checked
+  // too, every arg they lack a stand-in, so a broken condition is found before anything names them.
+  const covered = new Set(analyses.flatMap((analysis) => analysis.templates.flatMap((t) => t.members)))
+  const rest = templates.filter((t) => !t.members.some((key) => covered.has(key)))
+  if (rest.length > 0) {
+    const own = new IssueList()
+    for (const template of topLevelTemplates(rest)) instantiateMetrics([template], { mode: 'run', prometheusUrl: options.prometheusUrl ?? STAND_IN_PROMETHEUS, ...argContext([template], options, undefined, true) }, own)
+    merge(own, issues)
   }
   return { docs, templates, rollouts, flagger, analyses, options }
 }

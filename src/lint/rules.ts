@@ -127,17 +127,19 @@ export const unusedArgs: Rule = (plan) => {
 export const pauseWithoutDuration: Rule = (plan) => {
   const found: ConfigIssue[] = []
   for (const rollout of plan.rollouts) {
-    const written = ((rollout.doc.value.spec as { strategy?: { canary?: { steps?: unknown[] } } } | undefined)?.strategy?.canary?.steps ?? []).length
-    // Steps with problems are left out of the plan: then indexes would not match the lines.
-    if (written !== rollout.steps.length) continue
-    rollout.steps.forEach((step, index) => {
-      if (step.kind !== 'pause' || step.durationMs !== undefined || index === rollout.steps.length - 1) return
+    // The steps as written: a step with problems (reported as an error) still counts in the order.
+    const steps = (rollout.doc.value.spec as { strategy?: { canary?: { steps?: unknown[] } } } | undefined)?.strategy?.canary?.steps ?? []
+    steps.forEach((step, index) => {
+      if (index === steps.length - 1 || !step || typeof step !== 'object' || Object.keys(step).length !== 1) return
+      const pause = (step as { pause?: unknown }).pause
+      if (pause === undefined || (pause !== null && typeof pause === 'object' && (pause as { duration?: unknown }).duration !== undefined)) return
+      if (pause !== null && typeof pause !== 'object') return
       const path = ['spec', 'strategy', 'canary', 'steps', index, 'pause']
       found.push({
         where: rollout.doc.at(path),
         subject: `rollout "${rollout.name}"`,
         field: fieldPath(path),
-        message: `step ${index + 1} of ${rollout.steps.length} pauses until someone promotes the rollout; the gate's run waits with it until its timeout. Give it a duration, or make it an analysis step`
+        message: `step ${index + 1} of ${steps.length} pauses until someone promotes the rollout; the gate's run waits with it until its timeout. Give it a duration, or make it an analysis step`
       })
     })
   }
