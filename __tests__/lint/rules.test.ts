@@ -124,6 +124,14 @@ describe('pause-without-duration', () => {
 })
 
 describe('errors', () => {
+  it('checks a plan of templates only as analyze would: an arg with no value is refused, a secret one is a stand-in', () => {
+    const text = template('successCondition: result[0] < 1', '  args:\n    - name: app\n    - name: api-token\n').replace("query: 'errors", "headers: [{key: Authorization, value: 'Bearer {{args.api-token}}'}], query: 'errors")
+    expect(shown(lint({ 't.yaml': text }))).toEqual([
+      'error t.yaml:6: template "errors": spec.args[0]: arg "app" has no value: give it in the args input (app=…) or in the Rollout\'s analysis step'
+    ])
+    expect(shown(lint({ 't.yaml': text }, { args: new Map([['app', 'vote']]) }))).toEqual([])
+  })
+
   it('reports what run would refuse, every problem at once, in file and line order', () => {
     const findings = lint({
       'r.yaml': rollout('- setWieght: 20\n- analysis:\n    templates: [{templateName: error}]'),
