@@ -7,7 +7,7 @@ import { splitPlanInput } from './plan/load.js'
 import { NERDGRAPH_URLS } from './providers/newrelic.js'
 import type { Secrets } from './secrets.js'
 
-export const COMMANDS = ['run', 'analyze', 'promote', 'abort', 'retry', 'status'] as const
+export const COMMANDS = ['run', 'analyze', 'promote', 'abort', 'retry', 'status', 'lint'] as const
 export type Command = (typeof COMMANDS)[number]
 
 export interface Inputs {
@@ -316,11 +316,11 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
   }
   const commandValid = get('command') === '' || (COMMANDS as readonly string[]).includes(get('command'))
   if (targetKind === 'deployment') {
-    // run may take the name from a Flagger Canary in the plan (checked with the plan).
-    if (!inputs.deployment && command !== 'run') issues.add({ where: 'input "deployment"', message: 'is required with target-kind deployment: the name of the Deployment whose canary the gate drives' })
+    // run may take the name from a Flagger Canary in the plan (checked with the plan); lint needs none.
+    if (!inputs.deployment && command !== 'run' && command !== 'lint') issues.add({ where: 'input "deployment"', message: 'is required with target-kind deployment: the name of the Deployment whose canary the gate drives' })
     if (get('ingress') && inputs.router === 'gateway-api') issues.add({ where: 'input "ingress"', message: 'names an nginx Ingress, and router is gateway-api (use the input "route")' })
     if (get('route') && inputs.router === 'nginx') issues.add({ where: 'input "route"', message: 'names a Gateway API HTTPRoute, and router is nginx (use the input "ingress")' })
-  } else if (commandValid && command !== 'analyze' && !rollout) {
+  } else if (commandValid && command !== 'analyze' && command !== 'lint' && !rollout) {
     issues.add({ where: 'input "rollout"', message: `is required for command ${command}: the name of the Argo Rollout to drive` })
   }
   if (issues.issues.length) throw new ConfigError(issues.issues)

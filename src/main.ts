@@ -49,6 +49,8 @@ async function dispatch(context: CommandContext): Promise<GateResult> {
       return analyze(context)
     case 'run':
       return (await import('./commands/cluster.js')).run(context)
+    case 'lint':
+      return (await import('./commands/lint.js')).lint(context)
     default:
       return (await import('./commands/cluster.js')).manage(context)
   }
@@ -259,7 +261,9 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
     command = inputs.command
     // axios loads while the plan is read, not in front of the first measurement.
     if (command === 'run' || command === 'analyze') preloadHttpClient()
-    if (inputs.githubToken) github = githubReporting(inputs, contextOf, secrets, log)
+    // lint's findings are annotations on the pull request's files: it posts no comment and no check.
+    if (command === 'lint') github = undefined
+    else if (inputs.githubToken) github = githubReporting(inputs, contextOf, secrets, log)
     else log.notice('no github-token: the PR comment and the check are skipped')
     const progress = (snapshot: GateResult): void => {
       latest = snapshot

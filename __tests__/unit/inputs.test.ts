@@ -46,7 +46,7 @@ describe('inputs', () => {
       problems({ command: 'deploy', 'newrelic-region': 'asia', 'newrelic-account-id': 'abc', timeout: 'soon', comment: 'yes', namespace: 'QA_ns', 'prometheus-headers': 'no colon here' })
     ).toEqual([
       'input "prometheus-headers": line 1: expected "Header-Name: value"',
-      'input "command": must be one of run, analyze, promote, abort, retry, status, got "deploy"',
+      'input "command": must be one of run, analyze, promote, abort, retry, status, lint, got "deploy"',
       'input "namespace": "QA_ns" is not a valid Kubernetes name (lower-case letters, digits and "-")',
       'input "newrelic-region": must be one of us, eu, got "asia"',
       'input "newrelic-account-id": must be a number (the New Relic account ID)',
@@ -58,6 +58,11 @@ describe('inputs', () => {
   it('needs a rollout for every command but analyze, and checks its name', () => {
     expect(problems({ command: 'run' })).toEqual(['input "rollout": is required for command run: the name of the Argo Rollout to drive'])
     expect(problems({ command: 'run', rollout: 'vote;rm -rf /' })[0]).toMatch(/^input "rollout": "vote;rm -rf \/" is not a valid Kubernetes name/)
+  })
+
+  it('lets lint run without a rollout, a deployment, a token or metric inputs', () => {
+    expect(problems({ command: 'lint', plan: 'k8s/*.yaml' })).toEqual([])
+    expect(problems({ command: 'lint', plan: 'k8s/*.yaml', 'target-kind': 'deployment' })).toEqual([])
   })
 
   it('parses image as container=image:tag', () => {

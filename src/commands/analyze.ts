@@ -4,30 +4,12 @@ import { runAnalysis } from '../analysis/engine.js'
 import { IssueList } from '../config-error.js'
 import { instantiateMetrics } from '../plan/instantiate.js'
 import { loadPlanFiles } from '../plan/load.js'
-import { readTemplates, TEMPLATE_KINDS, topLevelTemplates, withoutRepeats, type AnalysisTemplate } from '../plan/templates.js'
+import { readTemplates, TEMPLATE_KINDS } from '../plan/templates.js'
 import { createProviders } from '../providers/index.js'
 import type { GateResult } from '../report/model.js'
 import { formatDuration } from '../plan/duration.js'
-import { checkArgsInput, checkCredentials, checkFinite, checkTimeBudget } from './checks.js'
+import { checkArgsInput, checkCredentials, checkFinite, checkTimeBudget, selectTemplates } from './checks.js'
 import type { CommandContext } from './context.js'
-
-function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: number, issues: IssueList): AnalysisTemplate[] {
-  if (documents === 0) {
-    issues.add({ where: 'input "plan"', message: 'holds no AnalysisTemplate or ClusterAnalysisTemplate' })
-    return []
-  }
-  // All: the templates no other is made of, so a template composed into another runs once.
-  if (wanted.length === 0) return topLevelTemplates(all)
-  const selected: AnalysisTemplate[] = []
-  for (const name of wanted) {
-    const found = all.filter((t) => t.name === name)
-    if (found.length === 0) {
-      issues.add({ where: 'input "templates"', message: `no template "${name}" in the plan (it has: ${all.map((t) => t.name).join(', ') || 'none without errors'})` })
-    }
-    selected.push(...found)
-  }
-  return withoutRepeats(selected)
-}
 
 export async function analyze(context: CommandContext): Promise<GateResult> {
   const { inputs, clock, log, secrets } = context

@@ -2,7 +2,8 @@
 import type { MetricSpec } from '../analysis/types.js'
 import type { IssueList } from '../config-error.js'
 import { formatDuration, formatSpan } from '../plan/duration.js'
-import { suggestion, type AnalysisTemplate } from '../plan/templates.js'
+import type { RolloutPlan } from '../plan/rollout.js'
+import { suggestion, topLevelTemplates, withoutRepeats, type AnalysisTemplate } from '../plan/templates.js'
 import type { CommandContext } from './context.js'
 
 /** Metrics that would run until stopped cannot give a verdict on their own. */
@@ -83,3 +84,39 @@ export function checkCredentials(metrics: MetricSpec[], context: CommandContext,
   }
 }
 
+/**
+ * The templates analyze runs: those the templates input names, or (without it) every template no
+ * other is made of. `documents` is the number of template documents in the plan. Used by analyze and lint.
+ */
+export function selectTemplates(all: AnalysisTemplate[], wanted: string[], documents: number, issues: IssueList): AnalysisTemplate[] {
+  if (documents === 0) {
+    issues.add({ where: 'input "plan"', message: 'holds no AnalysisTemplate or ClusterAnalysisTemplate' })
+    return []
+  }
+  // All: the templates no other is made of, so a template composed into another runs once.
+  if (wanted.length === 0) return topLevelTemplates(all)
+  const selected: AnalysisTemplate[] = []
+  for (const name of wanted) {
+    const found = all.filter((t) => t.name === name)
+    if (found.length === 0) {
+      issues.add({ where: 'input "templates"', message: `no template "${name}" in the plan (it has: ${all.map((t) => t.name).join(', ') || 'none without errors'})` })
+    }
+    selected.push(...found)
+  }
+  return withoutRepeats(selected)
+}
+
+/**
+ * A Deployment's steps are run by canary-gate itself: setWeight, timed pauses and analyses. A step
+ * only Argo's controller runs, or a pause that waits for a human to promote, would hold the run until
+ * its timeout.
+ */
+export function checkGateDrivenSteps(plan: RolloutPlan, issues: IssueList): void {
+  plan.steps.forEach((step, index) => {
+    const where = plan.doc.at(['spec', 'strategy', 'canary', 'steps', index])
+    if (step.kind === 'other') issues.add({ where, subject: `step ${index + 1}`, message: `${step.name} is run by the Argo controller; with target-kind deployment canary-gate runs setWeight, timed pause and analysis steps` })
+    else if (step.kind === 'pause' && step.durationMs === undefined) {
+      issues.add({ where, subject: `step ${index + 1}`, message: 'an indefinite pause waits for a human to promote, which a Deployment target cannot do yet: give it a duration, or make it an analysis step' })
+    }
+  })
+}

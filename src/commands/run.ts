@@ -21,7 +21,7 @@ import { parseRollout, type RolloutState } from '../kube/rollout.js'
 import { ArgoRolloutTarget, type ArgoState } from '../targets/argo-rollout.js'
 import { DeploymentTarget, type DeploymentState } from '../targets/deployment.js'
 import type { Target, TargetState } from '../targets/target.js'
-import { checkArgsInput, checkCredentials, checkFinite, checkTimeBudget } from './checks.js'
+import { checkArgsInput, checkCredentials, checkFinite, checkGateDrivenSteps, checkTimeBudget } from './checks.js'
 import type { CommandContext } from './context.js'
 import { loadFlaggerPlan, runFlagger } from './flagger.js'
 
@@ -49,21 +49,6 @@ function loadPlan(context: CommandContext, docs: SourceDocument[], issues: Issue
   }
   issues.throwIfAny()
   return plan!
-}
-
-/**
- * A Deployment's steps are run by canary-gate itself: setWeight, timed pauses and analyses. A step
- * only Argo's controller runs, or a pause that waits for a human to promote, would hold the run until
- * its timeout.
- */
-function checkGateDrivenSteps(plan: RolloutPlan, issues: IssueList): void {
-  plan.steps.forEach((step, index) => {
-    const where = plan.doc.at(['spec', 'strategy', 'canary', 'steps', index])
-    if (step.kind === 'other') issues.add({ where, subject: `step ${index + 1}`, message: `${step.name} is run by the Argo controller; with target-kind deployment canary-gate runs setWeight, timed pause and analysis steps` })
-    else if (step.kind === 'pause' && step.durationMs === undefined) {
-      issues.add({ where, subject: `step ${index + 1}`, message: 'an indefinite pause waits for a human to promote, which a Deployment target cannot do yet: give it a duration, or make it an analysis step' })
-    }
-  })
 }
 
 function gateMetrics(context: CommandContext, plan: RolloutPlan, gate: AnalysisGate, resolveValueFrom: ValueFromResolver, issues: IssueList): MetricSpec[] {

@@ -49,6 +49,7 @@ export function headlineText(result: GateResult): string {
   const count = result.steps?.length ?? 0
   const at = decidingStep(result)
   const where = at ? ` at step ${at.index + 1}/${count}` : ''
+  if (result.command === 'lint') return `${result.verdict} — lint: ${result.reasons[0] ?? 'the plan'}`
   if (result.configErrors.length) return `${result.verdict} — configuration errors: nothing was measured and the cluster was not touched`
   if (result.command === 'analyze') {
     const templates = [...new Set(result.analyses.flatMap((a) => a.templates))].join(', ')
