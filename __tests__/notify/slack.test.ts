@@ -8,6 +8,7 @@ import type { AnalysisOutcome, Measurement, MetricOutcome } from '../../src/anal
 import type { RunContext } from '../../src/github/context.js'
 import { finishedMessage, startedMessage, type Block, type SlackMessage } from '../../src/notify/slack.js'
 import type { GateResult } from '../../src/report/model.js'
+import * as words from '../../src/report/render.js'
 import { Secrets } from '../../src/secrets.js'
 import { metric } from '../support/metrics.js'
 
@@ -105,7 +106,7 @@ const header = (message: SlackMessage): string => (message.blocks[0] as Extract<
 
 describe('the Slack message when the gate ends', () => {
   it('an abort: the verdict and what the gate did in the header, the failing metric with its values and limit, the timings, the links', () => {
-    const message = finishedMessage(aborted(), context)
+    const message = finishedMessage(aborted(), context, words)
     accepted(message)
     expect(header(message)).toBe('❌ Failed — rollout vote aborted at step 6/9, canary traffic 50% → 0%')
     const text = allText(message)
@@ -128,7 +129,7 @@ describe('the Slack message when the gate ends', () => {
   })
 
   it('a promotion: every metric with its values, no abort', () => {
-    const message = finishedMessage(promoted(), context)
+    const message = finishedMessage(promoted(), context, words)
     accepted(message)
     expect(header(message)).toBe('✅ Successful — rollout vote promoted through all 9 steps')
     const text = allText(message)
@@ -138,7 +139,7 @@ describe('the Slack message when the gate ends', () => {
   })
 
   it('an inconclusive pause: the inconclusive metric decides, the rollout is left for a human', () => {
-    const message = finishedMessage(inconclusive(), context)
+    const message = finishedMessage(inconclusive(), context, words)
     accepted(message)
     expect(header(message)).toMatch(/^❔ Inconclusive — rollout vote paused at step 6\/9 for a human/)
     const text = allText(message)
@@ -149,7 +150,7 @@ describe('the Slack message when the gate ends', () => {
 
   it('an analysis: no rollout fields, and the gate measured only', () => {
     const result: GateResult = { ...aborted(), command: 'analyze', outcome: 'none', steps: undefined, rollout: undefined, abort: undefined, analyses: [{ label: 'analyze', templates: ['canary'], outcome: analysis([outcomeOf('error-rate', [2.68, 2.68], 'Failed')], 'Failed') }] }
-    const message = finishedMessage(result, { ...context, pullRequest: undefined })
+    const message = finishedMessage(result, { ...context, pullRequest: undefined }, words)
     accepted(message)
     const text = allText(message)
     expect(text).toContain('measured only (no cluster changes)')
@@ -168,12 +169,12 @@ describe('the Slack message when the gate ends', () => {
       analyses: Array.from({ length: 60 }, (_, i) => ({ label: `step ${i}/60 ${'🚀'.repeat(100)}`, templates: [long], outcome: analysis(many.slice(i, i + 5), 'Failed') })),
       rollout: { name: `vote-${'v'.repeat(240)}`, namespace: 'n'.repeat(63), image: `c=registry.example.com/${'i'.repeat(3000)}:tag`, path: 'plugin' }
     }
-    const message = finishedMessage(result, { ...context, runUrl: `https://github.com/${'r'.repeat(3100)}` })
+    const message = finishedMessage(result, { ...context, runUrl: `https://github.com/${'r'.repeat(3100)}` }, words)
     expect(blocksProblem(message.blocks)).toBeUndefined()
     accepted(message)
     expect(message.blocks.length).toBeLessThanOrEqual(LIMITS.blocks)
     expect(header(message).length).toBeLessThanOrEqual(150)
-    const withoutErrors = finishedMessage({ ...result, configErrors: [] }, context)
+    const withoutErrors = finishedMessage({ ...result, configErrors: [] }, context, words)
     accepted(withoutErrors)
     expect(header(withoutErrors)).toMatch(/^❌ Failed — rollout vote-v+…$/)
     expect(header(withoutErrors).length).toBe(150)
@@ -195,7 +196,7 @@ describe('the Slack message when the gate ends', () => {
     result.reasons = [`the backend said ${'.'.repeat(480)}${secret} and more`]
     result.analyses[1].outcome.metrics[0].message = `token ${secret}`
     result.analyses[1].outcome.metrics[0].tally.measurements.forEach((m) => (m.display = `${secret}`))
-    const message = finishedMessage(result, context, { redact: (text) => secrets.redact(text) })
+    const message = finishedMessage(result, context, words, { redact: (text) => secrets.redact(text) })
     accepted(message)
     const text = allText(message)
     expect(text).not.toContain(secret)
@@ -207,7 +208,7 @@ describe('the Slack message when the gate ends', () => {
 describe('the Slack message when the gate starts', () => {
   it('names the rollout, the image and the commit, and links the run', () => {
     const snapshot: GateResult = { ...aborted(), verdict: 'Inconclusive', outcome: 'none', abort: undefined, steps: [{ index: 0, kind: 'setWeight', description: 'setWeight 20%', result: 'running', weight: 20 }] }
-    const message = startedMessage(snapshot, context)
+    const message = startedMessage(snapshot, context, words)
     accepted(message)
     expect(header(message)).toBe('⏳ canary-gate started: rollout vote in voting01-qa')
     const text = allText(message)

@@ -86,8 +86,8 @@ export function notifier(get: InputReader, secrets: Secrets, log: Logger, contex
     started(snapshot) {
       if (starting || !destinations.slack || !destinations.slackStart) return
       starting = (async () => {
-        const { startedMessage } = await import('./slack.js')
-        await send(slackPost(startedMessage(snapshot, await context(), { redact })), { retry: true, budgetMs: POST_BUDGET_MS })
+        const [{ startedMessage }, words] = await Promise.all([import('./slack.js'), import('../report/render.js')])
+        await send(slackPost(startedMessage(snapshot, await context(), words, { redact })), { retry: true, budgetMs: POST_BUDGET_MS })
       })().catch((error: unknown) => log.warning(`Slack was not notified of the start: ${redact((error as Error).message)}`))
     },
     async finished(result, cancelled) {
@@ -99,8 +99,8 @@ export function notifier(get: InputReader, secrets: Secrets, log: Logger, contex
           (async () => {
             // The start message goes first, so the channel reads in order.
             if (starting && !hurry) await starting
-            const { finishedMessage } = await import('./slack.js')
-            await send(slackPost(finishedMessage(result, await context(), { redact })), options)
+            const [{ finishedMessage }, words] = await Promise.all([import('./slack.js'), import('../report/render.js')])
+            await send(slackPost(finishedMessage(result, await context(), words, { redact })), options)
           })().catch((error: unknown) => log.warning(`Slack was not notified: ${redact((error as Error).message)}`))
         )
       }

@@ -1,12 +1,16 @@
 // The Slack message about a gate, in Block Kit: built as a pure function of the result and the run's
 // context, every text cut to Slack's limits so the message can never be refused for its shape. The
-// headline and the deciding values are the report's own (report/render.ts), not a second wording.
+// headline and the deciding values are the report's own (report/render.ts), not a second wording:
+// handed in by the caller, so the renderer stays one lazily loaded chunk shared with the summary.
 import { conditionText } from '../analysis/metric.js'
 import type { MetricOutcome } from '../analysis/types.js'
 import type { RunContext } from '../github/context.js'
 import { formatDuration } from '../plan/duration.js'
 import type { GateResult } from '../report/model.js'
-import { decidingValues, headlineText, progressTitle, verdictIcon } from '../report/render.js'
+import type * as Render from '../report/render.js'
+
+/** The report's words this message reuses: pass the renderer module (`await import('../report/render.js')`). */
+export type ReportWords = Pick<typeof Render, 'headlineText' | 'decidingValues' | 'progressTitle' | 'verdictIcon'>
 
 /** Slack's Block Kit limits for a message (docs.slack.dev, reference/block-kit). */
 export const SLACK_LIMITS = {
@@ -126,7 +130,7 @@ export function decidingMetrics(result: GateResult): DecidingMetric[] {
 }
 
 /** One line of a deciding metric: its values and its limits. */
-function metricLine({ metric, label }: DecidingMetric, clean: (text: string) => string): string {
+function metricLine({ metric, label }: DecidingMetric, clean: (text: string) => string, { decidingValues, verdictIcon }: ReportWords): string {
   const { spec } = metric
   const limits = [conditionText(spec)]
   if (metric.phase === 'Failed' || spec.failureLimit > 0) limits.push(`failureLimit ${spec.failureLimit}`)
@@ -219,7 +223,8 @@ function capBlocks(blocks: Block[]): Block[] {
 }
 
 /** The message when the gate has ended: what happened, why, the abort's timings, and where to look. */
-export function finishedMessage(result: GateResult, context: RunContext, options: SlackOptions = {}): SlackMessage {
+export function finishedMessage(result: GateResult, context: RunContext, words: ReportWords, options: SlackOptions = {}): SlackMessage {
+  const { headlineText, verdictIcon } = words
   const clean = options.redact ?? ((text: string) => text)
   const headline = clean(headlineText(result))
   const icon = verdictIcon(result.verdict)
@@ -234,7 +239,7 @@ export function finishedMessage(result: GateResult, context: RunContext, options
   const deciding = decidingMetrics(result)
   const metrics = linesSection(
     result.verdict === 'Successful' ? '*Metrics*' : '*Deciding metrics*',
-    deciding.map((d) => metricLine(d, clean)),
+    deciding.map((d) => metricLine(d, clean, words)),
     (left) => `${left} more in the JSON report`
   )
   if (metrics) blocks.push(metrics)
@@ -263,7 +268,7 @@ export function finishedMessage(result: GateResult, context: RunContext, options
 }
 
 /** The message when the gate starts: what it is about to gate, and where to follow it. */
-export function startedMessage(snapshot: GateResult, context: RunContext, options: SlackOptions = {}): SlackMessage {
+export function startedMessage(snapshot: GateResult, context: RunContext, { progressTitle }: ReportWords, options: SlackOptions = {}): SlackMessage {
   const clean = options.redact ?? ((text: string) => text)
   const subject = snapshot.rollout ? `${snapshot.rollout.kind ?? 'rollout'} ${snapshot.rollout.name} in ${snapshot.rollout.namespace}` : snapshot.command === 'analyze' ? 'an analysis' : 'a rollout'
   const headline = clean(`⏳ canary-gate started: ${subject}`)
