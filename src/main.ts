@@ -212,11 +212,13 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
       await publish(result, await contextOf(), runner, secrets, log)
       // The post step acts only when this step was interrupted before it could settle the canary.
       runner.saveState(FINISHED_STATE, JSON.stringify({ outcome: result.outcome, interrupted: cancel.signal.aborted || crashed }))
+      // Slack and the webhook alongside the comment and the check: a cancelled run has seconds left.
+      const notifying = notices.finished(result, cancel.signal)
       // The comment and the check never decide the exit code: their failures are warnings.
       const posting = github?.finish(result).catch((error: unknown) => log.warning(`the PR comment and the check were skipped: ${(error as Error).message}`))
       if (cancel.signal.aborted) await Promise.race([posting, new Promise((resolve) => setTimeout(resolve, CANCELLED_GITHUB_MS))])
       else await posting
-      await notices.finished(result, cancel.signal)
+      await notifying
       if (result.verdict !== 'Successful') {
         runner.setFailed(secrets.redact(`canary-gate: ${result.verdict}${result.reasons.length ? ` — ${result.reasons[0]}` : ''}`))
       }
