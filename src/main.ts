@@ -22,6 +22,7 @@ import { FINISHED_STATE } from './post-state.js'
 import { escapeHtml } from './report/markdown.js'
 import { Secrets, shorten, useForDisplay } from './secrets.js'
 import { toJsonValue } from './analysis/values.js'
+import { notifier } from './notify/notify.js'
 
 export function reportPath(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.RUNNER_TEMP || os.tmpdir()
@@ -203,6 +204,8 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
       log.warning(`could not read the run's context: ${(error as Error).message}`)
       return { serverUrl: 'https://github.com', apiUrl: 'https://api.github.com' }
     }))
+  // Slack and the report webhook: one more place the result goes, never the verdict.
+  const notices = notifier((name) => runner.getInput(name), secrets, log, contextOf)
 
   /** Publishes once, whoever gets there first: the command, or the watchdog of a cancelled run. */
   const finish = (result: GateResult): Promise<void> =>
@@ -211,10 +214,13 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
       await publish(result, await contextOf(), runner, secrets, log)
       // The post step acts only when this step was interrupted before it could settle the canary.
       runner.saveState(FINISHED_STATE, JSON.stringify({ outcome: result.outcome, interrupted: cancel.signal.aborted || crashed }))
+      // Slack and the webhook alongside the comment and the check: a cancelled run has seconds left.
+      const notifying = notices.finished(result, cancel.signal)
       // The comment and the check never decide the exit code: their failures are warnings.
       const posting = github?.finish(result).catch((error: unknown) => log.warning(`the PR comment and the check were skipped: ${(error as Error).message}`))
       if (cancel.signal.aborted) await Promise.race([posting, new Promise((resolve) => setTimeout(resolve, CANCELLED_GITHUB_MS))])
       else await posting
+      await notifying
       if (result.verdict !== 'Successful') {
         runner.setFailed(secrets.redact(`canary-gate: ${result.verdict}${result.reasons.length ? ` — ${result.reasons[0]}` : ''}`))
       }
@@ -268,6 +274,7 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
     const progress = (snapshot: GateResult): void => {
       latest = snapshot
       github?.progress(snapshot)
+      notices.started(snapshot)
     }
     result = await dispatch({
       inputs,

@@ -132,8 +132,12 @@ export function failedMetrics(result: GateResult): string[] {
   return [...names]
 }
 
+/** The report as JSON text, secrets removed: the file's content, and what a webhook receives. */
+export function reportText(result: GateResult, secrets: Secrets): string {
+  return secrets.redact(JSON.stringify(secrets.redactDeep(reportJson(result)), null, 2))
+}
+
 export async function writeReport(result: GateResult, file: string, secrets: Secrets): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true })
-  const text = secrets.redact(JSON.stringify(secrets.redactDeep(reportJson(result)), null, 2))
-  await writeFile(file, `${text}\n`, 'utf8')
+  await writeFile(file, `${reportText(result, secrets)}\n`, 'utf8')
 }
