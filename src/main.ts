@@ -22,6 +22,7 @@ import { FINISHED_STATE } from './post-state.js'
 import { escapeHtml } from './report/markdown.js'
 import { Secrets, shorten, useForDisplay } from './secrets.js'
 import { toJsonValue } from './analysis/values.js'
+import { metricsReporting, type MetricsPusher } from './metrics/pushgateway.js'
 
 export function reportPath(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.RUNNER_TEMP || os.tmpdir()
@@ -189,6 +190,7 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
   setMaxListeners(0, hurry.signal)
   let command: Inputs['command'] | 'unknown' = 'unknown'
   let github: ReturnType<typeof githubReporting> | undefined
+  let metrics: MetricsPusher | undefined
   let latest: GateResult | undefined
   let finished: Promise<void> | undefined
   let watchdog: NodeJS.Timeout | undefined
@@ -210,9 +212,11 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
       // The post step acts only when this step was interrupted before it could settle the canary.
       runner.saveState(FINISHED_STATE, JSON.stringify({ outcome: result.outcome, interrupted: cancel.signal.aborted || crashed }))
       // The comment and the check never decide the exit code: their failures are warnings.
+      const pushing = metrics?.finish(result)
       const posting = github?.finish(result).catch((error: unknown) => log.warning(`the PR comment and the check were skipped: ${(error as Error).message}`))
       if (cancel.signal.aborted) await Promise.race([posting, new Promise((resolve) => setTimeout(resolve, CANCELLED_GITHUB_MS))])
       else await posting
+      await pushing
       if (result.verdict !== 'Successful') {
         runner.setFailed(secrets.redact(`canary-gate: ${result.verdict}${result.reasons.length ? ` — ${result.reasons[0]}` : ''}`))
       }
@@ -259,11 +263,13 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
     command = inputs.command
     // axios loads while the plan is read, not in front of the first measurement.
     if (command === 'run' || command === 'analyze') preloadHttpClient()
+    metrics = metricsReporting(inputs, clock, secrets, log, cancel.signal)
     if (inputs.githubToken) github = githubReporting(inputs, contextOf, secrets, log)
     else log.notice('no github-token: the PR comment and the check are skipped')
     const progress = (snapshot: GateResult): void => {
       latest = snapshot
       github?.progress(snapshot)
+      metrics?.progress(snapshot)
     }
     result = await dispatch({
       inputs,
