@@ -41,6 +41,12 @@ describe('gateSeries', () => {
     })
   })
 
+  it('a running push of an older snapshot (the heartbeat) counts the duration to now; a final one to the end', () => {
+    const duration = (running: boolean) => values(gateSeries(result(), { labels: LABELS, running, rollbacksBefore: 0, now: T0 + 300_000 })).canary_gate_duration_seconds
+    expect(duration(true)).toBe(300)
+    expect(duration(false)).toBe(95.5)
+  })
+
   it('every series carries rollout, namespace, target and region; the verdict series also its verdict', () => {
     const samples = gateSeries(result(), { labels: LABELS, running: false, rollbacksBefore: 0 })
     for (const sample of samples) expect(sample.labels).toMatchObject({ rollout: 'vote', namespace: 'voting01-qa', target: 'rollout', region: 'eu-west-1' })

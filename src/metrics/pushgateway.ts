@@ -1,5 +1,6 @@
-// Pushes a gate's series (series.ts) to a Prometheus Pushgateway: at each progress snapshot of a run,
-// so a dashboard follows it, and once at the end with the verdict. A push that fails is a warning,
+// Pushes a gate's series (series.ts) to a Prometheus Pushgateway: at each progress snapshot of a run
+// and at least once a minute while it goes, so a dashboard follows it and an alert can tell a gate
+// that is gone, and once at the end with the verdict. A push that fails is a warning,
 // never the verdict, and each is bounded in time.
 //
 // PUT, not POST: a PUT replaces the whole group (job=canary-gate, rollout, namespace[, region]), so
@@ -23,6 +24,11 @@ import type { GateResult } from '../report/model.js'
 import { displayUrl, type Secrets } from '../secrets.js'
 import { exposition, gateSeries, groupingLabels, groupingPath, type GateLabels } from './series.js'
 
+/**
+ * While a run goes, its latest snapshot is pushed again this often (real time, as Prometheus counts
+ * push_time_seconds), so a silent group means a gate that is gone, not one in a long pause.
+ */
+export const HEARTBEAT_MS = 60_000
 /** Each push (and the read before the first) gets this long. */
 export const PUSH_BUDGET_MS = 5_000
 /** The last push of a cancelled run gets this long: the runner kills the step soon after. */
@@ -45,6 +51,8 @@ export interface PusherOptions {
 export class MetricsPusher {
   private readonly client: HttpClient
   private readonly base: URL
+  /** The address's path without its trailing "/": a Pushgateway behind a path prefix. */
+  private readonly basePath: string
   private readonly authentication?: BackendRequest['authentication']
   private readonly what: string
   private rollbacksBefore?: Promise<number>
@@ -53,6 +61,8 @@ export class MetricsPusher {
   private stopProgress = new AbortController()
   private finished = false
   private progressFailed = false
+  private latest?: GateResult
+  private heartbeat?: NodeJS.Timeout
 
   constructor(private readonly o: PusherOptions) {
     this.client = o.client ?? new HttpClient(o.clock, o.secrets)
@@ -64,21 +74,24 @@ export class MetricsPusher {
       url.username = ''
       url.password = ''
     }
-    url.pathname = url.pathname.replace(/\/+$/, '')
     this.base = url
+    this.basePath = url.pathname.replace(/\/+$/, '')
   }
 
   /** A snapshot of the run: pushed when the previous push is done (only the newest waiting snapshot is kept). */
   progress(snapshot: GateResult): void {
     if (this.finished) return
+    this.latest = snapshot
     this.pending = snapshot
     this.inFlight ??= this.drain()
+    this.heartbeat ??= setInterval(() => this.latest && this.progress(this.latest), HEARTBEAT_MS).unref()
   }
 
   /** The final push, after any push in flight, within PUSH_BUDGET_MS (CANCELLED_PUSH_MS when cancelled). */
   async finish(result: GateResult): Promise<void> {
     this.finished = true
     this.pending = undefined
+    clearInterval(this.heartbeat)
     const budgetMs = this.o.signal?.aborted ? CANCELLED_PUSH_MS : PUSH_BUDGET_MS
     const started = Date.now()
     if (this.inFlight) {
@@ -117,7 +130,7 @@ export class MetricsPusher {
   private async push(result: GateResult, running: boolean, budgetMs: number, signal: AbortSignal): Promise<void> {
     const deadline = Date.now() + budgetMs
     const rollbacksBefore = await this.readRollbacks(budgetMs, signal)
-    const body = exposition(gateSeries(result, { labels: this.o.labels, running, rollbacksBefore }))
+    const body = exposition(gateSeries(result, { labels: this.o.labels, running, rollbacksBefore, now: this.o.clock.now() }))
     const answer = await this.client.exchange(
       { method: 'PUT', url: this.at(groupingPath(this.o.labels)), accept: '*/*', headers: [{ key: 'content-type', value: CONTENT_TYPE }], body: { text: body }, authentication: this.authentication },
       { what: this.what, budgetMs: Math.max(500, deadline - Date.now()), signal }
@@ -148,7 +161,7 @@ export class MetricsPusher {
 
   private at(path: string): string {
     const url = new URL(this.base.href)
-    url.pathname = `${this.base.pathname}${path}`
+    url.pathname = `${this.basePath}${path}`
     return url.href
   }
 }

@@ -36,6 +36,8 @@ export interface SeriesOptions {
   running: boolean
   /** canary_gate_rollbacks_total as the Pushgateway held it before this gate began (see pushgateway.ts). */
   rollbacksBefore: number
+  /** The time of a running push (a heartbeat re-pushes an older snapshot): its duration runs to now. */
+  now?: number
 }
 
 const HELP = {
@@ -60,7 +62,7 @@ export function gateSeries(result: GateResult, options: SeriesOptions): Sample[]
   })
   const samples = VERDICT_LABELS.map((label) => sample('canary_gate_verdict', label === verdict ? 1 : 0, { verdict: label }))
   samples.push(sample('canary_gate_rollbacks_total', options.rollbacksBefore + (result.outcome === 'aborted' ? 1 : 0)))
-  samples.push(sample('canary_gate_duration_seconds', Math.max(0, result.finishedAt - result.startedAt) / 1000))
+  samples.push(sample('canary_gate_duration_seconds', Math.max(0, (options.running && options.now !== undefined ? options.now : result.finishedAt) - result.startedAt) / 1000))
   if (result.steps?.length) {
     samples.push(sample('canary_gate_step', stepNumber(result)))
     const weight = canaryWeight(result)
