@@ -115,6 +115,18 @@ describe('pushing to a real Pushgateway scraped by a real Prometheus', () => {
   }, 60_000)
 })
 
+describe('the order of pushes', () => {
+  it('a burst of snapshots, then the end at once: the end lands last and the group says Failed', async () => {
+    const labels = { rollout: 'worker', namespace: 'voting01-qa', target: 'rollout' }
+    const { pusher: gate, log } = pusher(gateway.url, labels)
+    for (let i = 0; i < 20; i++) gate.progress(running)
+    await gate.finish(aborted)
+    expect(log.lines.filter((line) => line.startsWith('warning'))).toEqual([])
+    const group = (await gateway.groups()).find((g) => g.labels.rollout === 'worker') as { canary_gate_verdict: { metrics: Array<{ labels: Record<string, string>; value: string }> } }
+    expect(group.canary_gate_verdict.metrics.filter((m) => m.value === '1').map((m) => m.labels.verdict)).toEqual(['Failed'])
+  })
+})
+
 describe('a push that fails is a warning, bounded in time, and never shows the credentials', () => {
   // bcrypt of "push-secret-42" (cost 4), as the Pushgateway's web config wants it.
   const HASH = '$2b$04$EdyvUTIpb8gEMkV844X39.Bbe2I7Zn4IeVA..3sCAG7m6JqpABIgW'

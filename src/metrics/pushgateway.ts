@@ -147,6 +147,11 @@ export class MetricsPusher {
         return countIn(answer.body, groupingLabels(this.o.labels))
       })
       .catch((error: unknown) => {
+        // A progress push dropped for the final one: the final push reads again.
+        if (signal.aborted) {
+          this.rollbacksBefore = undefined
+          throw error
+        }
         this.o.log.warning(`${this.what}: could not read canary_gate_rollbacks_total before pushing (${this.why(error)}); it counts from 0 again, which increase() reads as a counter reset`)
         return 0
       })

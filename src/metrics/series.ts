@@ -41,10 +41,10 @@ export interface SeriesOptions {
 }
 
 const HELP = {
-  canary_gate_verdict: 'The gate verdict: 1 for the current one (Running while a run goes), 0 for the others.',
-  canary_gate_rollbacks_total: 'Rollbacks (aborts) canary-gate made of this rollout, counted across gates while the Pushgateway keeps the group.',
-  canary_gate_duration_seconds: 'How long the gate has run, or ran.',
-  canary_gate_step: 'The rollout step the gate is at, from 1 (0 before the first step).',
+  canary_gate_verdict: 'Gate verdict: 1 for the current one (Running while a run goes), else 0.',
+  canary_gate_rollbacks_total: 'Rollbacks canary-gate made of this rollout, across gates.',
+  canary_gate_duration_seconds: 'How long the gate ran (so far).',
+  canary_gate_step: 'Rollout step the gate is at, from 1 (0 before the first).',
   canary_gate_canary_weight: 'Percent of the traffic on the canary (100 once promoted).'
 }
 
