@@ -7,6 +7,7 @@ import { startPushgateway, type PushgatewayServer } from '../../emulators/pushga
 import { runAction } from '../../emulators/runner.js'
 import { startSeedMetrics, type SeedMetricsServer } from '../../emulators/seed-metrics/server.js'
 import { leaks } from '../secrets/leaks.js'
+import { deployInputs, NAMESPACE, seedJobs, startCluster } from '../support/cluster.js'
 
 let gateway: PushgatewayServer
 let prometheus: PrometheusServer
@@ -60,16 +61,39 @@ describe('pushgateway-url, through the bundle', () => {
     expect(run.stdout).toContain(`::add-mask::${password}`)
     expect(leaks([run.stdout.replace(/::add-mask::.*\n/g, ''), run.stderr, run.summary, JSON.stringify(run.outputs), JSON.stringify(run.report)].join('\n'), [password])).toEqual([])
 
-    const [failed] = await until('canary_gate_verdict{verdict="Failed"} == 1', (r) => r.length === 1)
+    const [failed] = await until('canary_gate_verdict{verdict="Failed",region="eu-west-1"} == 1', (r) => r.length === 1)
     expect(failed.metric).toEqual({ __name__: 'canary_gate_verdict', job: 'canary-gate', rollout: 'vote', namespace: 'voting01-qa', target: 'rollout', region: 'eu-west-1', verdict: 'Failed' })
-    const others = await until('canary_gate_verdict{rollout="vote",verdict!="Failed"}', (r) => r.length === 4)
+    const others = await until('canary_gate_verdict{rollout="vote",region="eu-west-1",verdict!="Failed"}', (r) => r.length === 4)
     expect(others.every((v) => v.value[1] === '0')).toBe(true)
-    const [rollbacks] = await until('canary_gate_rollbacks_total{rollout="vote"}', (r) => r.length === 1)
+    const [rollbacks] = await until('canary_gate_rollbacks_total{rollout="vote",region="eu-west-1"}', (r) => r.length === 1)
     expect(rollbacks.value[1]).toBe('0')
-    const [duration] = await until('canary_gate_duration_seconds{rollout="vote"}', (r) => r.length === 1)
+    const [duration] = await until('canary_gate_duration_seconds{rollout="vote",region="eu-west-1"}', (r) => r.length === 1)
     // Two measurements 60 s apart (clock time): the gate took at least that long.
     expect(Number(duration.value[1])).toBeGreaterThanOrEqual(60)
     // analyze has no steps: no step or weight series.
     expect(await until('{__name__=~"canary_gate_step|canary_gate_canary_weight"}', () => true)).toEqual([])
   }, 60_000)
+
+  it("the seed's canary aborted at 50% (run): pushed Running at its steps, then Failed with one rollback and weight 0", async () => {
+    // Four times the usual speed: the run still lasts several seconds of Prometheus' 1 s scrapes.
+    const cluster = await startCluster({ scale: 240 })
+    try {
+      cluster.kube.setJobBehavior(seedJobs(() => 2.68))
+      const run = await cluster.run({ inputs: deployInputs({ 'pushgateway-url': gateway.url }) })
+      expect(run.outputs).toMatchObject({ verdict: 'Failed', outcome: 'aborted' })
+      expect(run.stdout).toContain(`pushgateway ${gateway.url}: pushed the gate's metrics (verdict Failed)`)
+      expect(run.stdout).not.toMatch(/::warning::.*pushgateway/)
+    } finally {
+      await cluster.close()
+    }
+    const at = `rollout="vote",namespace="${NAMESPACE}",region=""`
+    const [rollbacks] = await until(`canary_gate_rollbacks_total{${at}}`, (r) => r[0]?.value[1] === '1')
+    expect(rollbacks.metric).toEqual({ __name__: 'canary_gate_rollbacks_total', job: 'canary-gate', rollout: 'vote', namespace: NAMESPACE, target: 'rollout' })
+    expect((await until(`canary_gate_verdict{${at}} == 1`, (r) => r.length === 1 && r[0].metric.verdict === 'Failed')).length).toBe(1)
+    expect((await until(`canary_gate_step{${at}}`, (r) => r.length === 1))[0].value[1]).toBe('6')
+    expect((await until(`canary_gate_canary_weight{${at}}`, (r) => r.length === 1))[0].value[1]).toBe('0')
+    // The steps' pushes reached Prometheus before the end: Running, and a weight above 0.
+    expect((await until(`max_over_time(canary_gate_verdict{${at},verdict="Running"}[5m])`, () => true))[0]?.value[1]).toBe('1')
+    expect(Number((await until(`max_over_time(canary_gate_canary_weight{${at}}[5m])`, () => true))[0]?.value[1])).toBeGreaterThanOrEqual(20)
+  }, 90_000)
 })

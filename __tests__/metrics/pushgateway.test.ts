@@ -122,7 +122,7 @@ describe('the order of pushes', () => {
     for (let i = 0; i < 20; i++) gate.progress(running)
     await gate.finish(aborted)
     expect(log.lines.filter((line) => line.startsWith('warning'))).toEqual([])
-    const group = (await gateway.groups()).find((g) => g.labels.rollout === 'worker') as { canary_gate_verdict: { metrics: Array<{ labels: Record<string, string>; value: string }> } }
+    const group = (await gateway.groups()).find((g) => g.labels.rollout === 'worker') as unknown as { canary_gate_verdict: { metrics: Array<{ labels: Record<string, string>; value: string }> } }
     expect(group.canary_gate_verdict.metrics.filter((m) => m.value === '1').map((m) => m.labels.verdict)).toEqual(['Failed'])
   })
 })
