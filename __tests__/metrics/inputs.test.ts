@@ -43,5 +43,7 @@ describe('pushgateway-url and region', () => {
     expect(pusherFor({ 'target-kind': 'deployment', deployment: 'podinfo', 'pushgateway-url': url })).toBeDefined()
     for (const command of ['promote', 'abort', 'retry', 'status']) expect(pusherFor({ command, rollout: 'vote', 'pushgateway-url': url })).toBeUndefined()
     expect(pusherFor({ rollout: 'vote' })).toBeUndefined()
+    // A password that is not valid percent-encoding is sent as written, not a crash of the gate.
+    expect(pusherFor({ rollout: 'vote', 'pushgateway-url': 'http://gate:50%zz@push:9091' })).toBeDefined()
   })
 })

@@ -70,7 +70,7 @@ export class MetricsPusher {
     const url = new URL(o.url)
     // Credentials in the address go as a Basic Authorization header, never in the URL of a message.
     if (url.username || url.password) {
-      this.authentication = { basicAuth: { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } }
+      this.authentication = { basicAuth: { username: decoded(url.username), password: decoded(url.password) } }
       url.username = ''
       url.password = ''
     }
@@ -168,6 +168,15 @@ export class MetricsPusher {
     const url = new URL(this.base.href)
     url.pathname = `${this.basePath}${path}`
     return url.href
+  }
+}
+
+/** A percent-encoded user or password as written; kept as it is when it is not valid percent-encoding. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
   }
 }
 
