@@ -75,8 +75,8 @@ describe('pushgateway-url, through the bundle', () => {
   }, 60_000)
 
   it("the seed's canary aborted at 50% (run): pushed Running at its steps, then Failed with one rollback and weight 0", async () => {
-    // Four times the usual speed: the run still lasts several seconds of Prometheus' 1 s scrapes.
-    const cluster = await startCluster({ scale: 240 })
+    // The usual speed of the run tests: the run lasts several of Prometheus' 1 s scrapes.
+    const cluster = await startCluster()
     try {
       cluster.kube.setJobBehavior(seedJobs(() => 2.68))
       const run = await cluster.run({ inputs: deployInputs({ 'pushgateway-url': gateway.url }) })
