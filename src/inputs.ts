@@ -46,6 +46,10 @@ export interface Inputs {
   route?: string
   /** Percent of the canary's pods ready before each weight change. */
   canaryReadyThreshold: number
+  /** Where run and analyze push their Prometheus series (src/metrics/); may carry user:password@. */
+  pushgatewayUrl?: string
+  /** The region label of those series (and of their Pushgateway group). */
+  region?: string
 }
 
 /** Reads one input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
@@ -205,6 +209,25 @@ function list(value: string): string[] {
     .filter(Boolean)
 }
 
+/** pushgateway-url and region: where the gate's Prometheus series go, and the region they are labelled with. */
+function readMetricsInputs(get: InputReader, secrets: Secrets, issues: IssueList, inputs: Inputs): void {
+  const url = get('pushgateway-url') || undefined
+  // Registered first: the address may carry a password, and nothing below may print it.
+  secrets.addUrlSecrets(url)
+  const urlProblem = url === undefined ? undefined : checkUrl(url)
+  if (urlProblem) issues.add({ where: 'input "pushgateway-url"', message: urlProblem })
+  else inputs.pushgatewayUrl = url
+  const region = get('region') || undefined
+  // eslint-disable-next-line no-control-regex
+  if (region !== undefined && (region.length > 128 || /[\u0000-\u001f\u007f]/.test(region))) {
+    issues.add({ where: 'input "region"', message: 'must be one line of at most 128 characters (it labels the pushed series)' })
+  } else inputs.region = region
+  const named = inputs.targetKind === 'deployment' ? inputs.deployment : inputs.rollout
+  if (url && inputs.command === 'analyze' && !named) {
+    issues.add({ where: 'input "pushgateway-url"', message: 'needs the input "rollout" with command analyze: the pushed series and their Pushgateway group are named by rollout and namespace' })
+  }
+}
+
 export function readInputs(get: InputReader, secrets: Secrets): Inputs {
   // Secrets first, so nothing below can print them.
   const apiKey = get('newrelic-api-key')
@@ -314,6 +337,7 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     if (/^\d+(\.\d+)?$/.test(thresholdText) && value > 0 && value <= 100) inputs.canaryReadyThreshold = value
     else issues.add({ where: 'input "canary-ready-threshold"', message: `must be a percentage above 0 and at most 100, got "${thresholdText.slice(0, 20)}"` })
   }
+  readMetricsInputs(get, secrets, issues, inputs)
   const commandValid = get('command') === '' || (COMMANDS as readonly string[]).includes(get('command'))
   if (targetKind === 'deployment') {
     // run may take the name from a Flagger Canary in the plan (checked with the plan); lint needs none.

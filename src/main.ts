@@ -23,6 +23,7 @@ import { escapeHtml } from './report/markdown.js'
 import { Secrets, shorten, useForDisplay } from './secrets.js'
 import { toJsonValue } from './analysis/values.js'
 import { notifier } from './notify/notify.js'
+import { metricsReporting, type MetricsPusher } from './metrics/pushgateway.js'
 
 export function reportPath(env: NodeJS.ProcessEnv = process.env): string {
   const dir = env.RUNNER_TEMP || os.tmpdir()
@@ -192,6 +193,7 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
   setMaxListeners(0, hurry.signal)
   let command: Inputs['command'] | 'unknown' = 'unknown'
   let github: ReturnType<typeof githubReporting> | undefined
+  let metrics: MetricsPusher | undefined
   let latest: GateResult | undefined
   let finished: Promise<void> | undefined
   let watchdog: NodeJS.Timeout | undefined
@@ -217,10 +219,12 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
       // Slack and the webhook alongside the comment and the check: a cancelled run has seconds left.
       const notifying = notices.finished(result, cancel.signal)
       // The comment and the check never decide the exit code: their failures are warnings.
+      const pushing = metrics?.finish(result)
       const posting = github?.finish(result).catch((error: unknown) => log.warning(`the PR comment and the check were skipped: ${(error as Error).message}`))
       if (cancel.signal.aborted) await Promise.race([posting, new Promise((resolve) => setTimeout(resolve, CANCELLED_GITHUB_MS))])
       else await posting
       await notifying
+      await pushing
       if (result.verdict !== 'Successful') {
         runner.setFailed(secrets.redact(`canary-gate: ${result.verdict}${result.reasons.length ? ` — ${result.reasons[0]}` : ''}`))
       }
@@ -268,6 +272,7 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
     // axios loads while the plan is read, not in front of the first measurement.
     if (command === 'run' || command === 'analyze') preloadHttpClient()
     // lint's findings are annotations on the pull request's files: it posts no comment and no check.
+    metrics = metricsReporting(inputs, clock, secrets, log, cancel.signal)
     if (command === 'lint') github = undefined
     else if (inputs.githubToken) github = githubReporting(inputs, contextOf, secrets, log)
     else log.notice('no github-token: the PR comment and the check are skipped')
@@ -275,6 +280,7 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
       latest = snapshot
       github?.progress(snapshot)
       notices.started(snapshot)
+      metrics?.progress(snapshot)
     }
     result = await dispatch({
       inputs,

@@ -43,20 +43,27 @@ export interface StartPrometheusOptions {
   /** How long to wait for Prometheus to serve the data (default 30 s). */
   timeoutMs?: number
   /** Also scrape these loopback targets (host:port, path /metrics), e.g. the router emulator's. */
-  scrape?: { job: string; targets: string[]; intervalSeconds?: number }
+  scrape?: { job: string; targets: string[]; intervalSeconds?: number; honorLabels?: boolean }
+  /** Rule files (absolute paths) Prometheus evaluates, every scrape interval. */
+  ruleFiles?: string[]
 }
 
-/** The config file: nothing to scrape, or one job scraping `scrape.targets`. */
-function configText(scrape: StartPrometheusOptions['scrape']): string {
-  if (!scrape) return '# nothing to scrape: the data comes from backfilled blocks\n'
+/** The config file: nothing to scrape, or one job scraping `scrape.targets`; rule files when given. */
+function configText(scrape: StartPrometheusOptions['scrape'], ruleFiles: string[] = []): string {
+  const rules = ruleFiles.length ? ['rule_files:', ...ruleFiles.map((file) => `  - ${JSON.stringify(file)}`)] : []
+  if (!scrape) return ['# nothing to scrape: the data comes from backfilled blocks', ...rules, ''].join('\n')
   // Prometheus durations are whole units: half a second is 500ms.
   const every = `${Math.round((scrape.intervalSeconds ?? 1) * 1000)}ms`
   return [
     'global:',
     `  scrape_interval: ${every}`,
     `  scrape_timeout: ${every}`,
+    `  evaluation_interval: ${every}`,
+    ...rules,
     'scrape_configs:',
     `  - job_name: ${JSON.stringify(scrape.job)}`,
+    // A Pushgateway's series keep the job and instance they were pushed with.
+    ...(scrape.honorLabels ? ['    honor_labels: true'] : []),
     '    static_configs:',
     `      - targets: ${JSON.stringify(scrape.targets)}`,
     ''
@@ -67,7 +74,7 @@ const STEP_SECONDS = 15
 /** The newest generated sample is this far before `now`: within the lookback, and never in the future. */
 const END_OFFSET_MS = 5_000
 
-function onPath(name: string, firstDirs: string[] = []): string | null {
+export function onPath(name: string, firstDirs: string[] = []): string | null {
   for (const dir of [...firstDirs, ...(process.env.PATH ?? '').split(delimiter)].filter(Boolean)) {
     try {
       accessSync(join(dir, name), constants.X_OK)
@@ -259,7 +266,7 @@ function installExitHook(): void {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer()
     probe.once('error', reject)
@@ -277,9 +284,9 @@ function probeQuery(s: Series): URLSearchParams {
   return new URLSearchParams({ query: `${s.name}{${matchers.join(',')}}`, time: formatTimestamp(last) })
 }
 
-const isDead = (child: ChildProcess): boolean => child.pid === undefined || child.exitCode !== null || child.signalCode !== null
+export const isDead = (child: ChildProcess): boolean => child.pid === undefined || child.exitCode !== null || child.signalCode !== null
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (isDead(child)) return
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   child.kill('SIGTERM')
@@ -298,7 +305,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
   const dir = mkdtempSync(join(opts.dir ?? tmpdir(), 'canary-gate-prometheus-'))
   try {
     writeFileSync(join(dir, 'data.om'), toOpenMetrics(opts.series))
-    writeFileSync(join(dir, 'prometheus.yml'), configText(opts.scrape))
+    writeFileSync(join(dir, 'prometheus.yml'), configText(opts.scrape, opts.ruleFiles))
     await promisify(execFile)(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', join(dir, 'data.om'), join(dir, 'tsdb')]).catch(
       (err: { stderr?: string; message: string }) => {
         throw new Error(`promtool could not create blocks: ${err.stderr || err.message}`)
