@@ -60,8 +60,8 @@ describe('command analyze, through the bundle', () => {
       expect.objectContaining({ phase: 'Failed', value: { errorRate: 2.68 }, message: '2.68: successCondition result.errorRate < 2 is false', startedAt: expect.any(String) }),
       expect.objectContaining({ phase: 'Failed', value: { errorRate: 2.68 } })
     ])
-    expect(run.summary).toContain('| Metric | Step | Value | Condition | Measurements (n, failed, errors) | Result |')
-    expect(run.summary).toContain('| error-rate | — | 2.68, 2.68 | <code>success when result.errorRate &lt; 2</code> | 2 (2 failed) | ❌ Failed |')
+    expect(run.summary).toContain('| Metric | Step | Value | Condition | Measurements | Result |')
+    expect(run.summary).toContain('| error-rate | — | 2.68, 2.68 | <code>success when result.errorRate &lt; 2</code> | 2 taken, 2 failed, 0 errors | ❌ Failed |')
   })
 
   it('passes a healthy canary read from the web endpoint and from a real Prometheus: exit 0', async () => {
@@ -92,7 +92,7 @@ spec:
     expect(run.outputs.verdict).toBe('Successful')
     expect(run.exitCode).toBe(0)
     expect(run.outputs['failed-metrics']).toBe('')
-    expect(run.summary).toMatch(/\| canary-error-ratio \| — \| 0\.004, 0\.004, 0\.004 \| .* \| 3 \| ✅ Successful \|/)
+    expect(run.summary).toMatch(/\| canary-error-ratio \| — \| 0\.004, 0\.004, 0\.004 \| .* \| 3 taken, 0 failed, 0 errors \| ✅ Successful \|/)
   })
 
   it('runs only the chosen templates', async () => {

@@ -108,7 +108,7 @@ describe('command run on a plain Deployment whose traffic the gate drives', () =
     expect(result.stdout).toContain('ingress podinfo-canary: canary weight 50% (read back)')
     expect(result.summary).toContain('nginx Ingress router (ingress podinfo-canary)')
     // the step timeline and the traffic chart, with the router used
-    expect(result.summary).toContain('| Step | Action | Canary weight | Start | Duration | Result |')
+    expect(result.summary).toContain('| Step | Action | Canary weight | Start (UTC) | Duration | Result |')
     expect(result.summary).toContain('Traffic to the new version of podinfo (%) via nginx, ingress podinfo-canary')
   })
 
@@ -125,7 +125,7 @@ describe('command run on a plain Deployment whose traffic the gate drives', () =
     expect(get('deployments', 'podinfo-canary').spec.replicas).toBe(0)
     expect(get('deployments', 'podinfo-primary').spec.template.spec.containers[0].image).toBe(OLD)
     expect(result.stdout).toMatch(/deployment podinfo rolled back: canary traffic 20% → 0% on ingress podinfo-canary \(read back\)/)
-    expect(result.summary).toContain('## ❌ Failed — deployment podinfo rolled back at step 3/5, canary traffic 20% → 0%')
+    expect(result.summary).toMatch(/## ❌ Failed — deployment podinfo rolled back, canary traffic 20% → 0%: error-rate [\d.]+ &gt; [\d.]+ at step 3\/5\n/)
     expect(result.summary).toMatch(/The gate rolled back deployment podinfo \(canary traffic 20% → 0%\): the abort call went out .* after the failing measurement; the router read back canary weight 0% /)
     expect(result.summary).toContain('| deploy a fixed image | <code>command: run, image: …</code> | — |')
     expect(result.summary).toContain('<code>kubectl get deployments,services,ingresses -n test</code>')

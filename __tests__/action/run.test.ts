@@ -49,7 +49,7 @@ describe('command run on the seed rollout', () => {
     expect(creates).toBe(3 + 2 * (3 + 2))
     expect(deletes).toBe(creates)
     expect(run.stdout).toContain('kubectl argo rollouts plugin not found: canary-gate issues the same patches the plugin would')
-    expect(run.summary).toContain('| Step | Action | Canary weight | Start | Duration | Result |')
+    expect(run.summary).toContain('| Step | Action | Canary weight | Start (UTC) | Duration | Result |')
   })
 
   it('aborts at the 50% step when the error rate is 2.68%: weight back to 0, 100% never reached', async () => {

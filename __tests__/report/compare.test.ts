@@ -177,8 +177,8 @@ describe('canary against baseline, in the charts', () => {
     const blocks = [...mermaidBlocks(report(outcome)), ...mermaidBlocks(report(judgedRun))]
     expect(blocks).toHaveLength(2)
     const [conditioned, judgedChart] = blocks
-    expect(conditioned.split('\n')[0]).toBe('%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#d62728, #1f77b4"}}}}%%')
-    expect(conditioned).toContain('title "error-ratio: canary (red, first line) and baseline (blue, second line)"')
+    expect(conditioned.split('\n')[0]).toBe('%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#e5534b, #2f81f7"}}}}%%')
+    expect(conditioned).toContain('title "error-ratio: canary red, baseline blue"')
     expect(conditioned).toContain(`y-axis "result'0'" 0 --> 2`)
     expect(conditioned).toContain('line [0.5, 0.52, 1.5]\n  line [0.5, 0.5, 0.5]')
     expect(conditioned).not.toContain('bar [')

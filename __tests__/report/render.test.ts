@@ -5,8 +5,10 @@ import type { AnalysisOutcome, Measurement, MetricOutcome } from '../../src/anal
 import { emptyTally, recordMeasurement } from '../../src/analysis/metric.js'
 import type { RunContext } from '../../src/github/context.js'
 import type { GateResult, StepRecord } from '../../src/report/model.js'
+import { metricCharts, weightChart } from '../../src/report/charts.js'
 import { GITHUB_TEXT_LIMIT, headlineText, renderReport } from '../../src/report/render.js'
 import { metric } from '../support/metrics.js'
+import { contrast, hexColour } from '../support/contrast.js'
 import { mermaidBlocks, parseMermaid } from '../support/mermaid.js'
 
 const T0 = Date.UTC(2026, 1, 4, 6, 57, 30)
@@ -80,12 +82,18 @@ function failedRun(): GateResult {
 }
 
 describe('headline', () => {
-  it('says the verdict and what the gate did, in the seed report\'s words', () => {
-    expect(headlineText(failedRun())).toBe('Failed — rollout vote aborted at step 6/9, canary traffic 50% → 0%')
+  it('says the verdict, what the gate did and why: the deciding metric with its value and limit', () => {
+    expect(headlineText(failedRun())).toBe('Failed — rollout vote aborted, canary traffic 50% → 0%: error-rate 2.68 > 2 at step 6/9')
     expect(headlineText({ ...failedRun(), verdict: 'Successful', outcome: 'promoted', abort: undefined, steps: steps(8, 'passed') })).toBe('Successful — rollout vote promoted through all 9 steps')
-    expect(headlineText({ ...failedRun(), verdict: 'Inconclusive', outcome: 'paused', abort: undefined, steps: steps(5, 'inconclusive') })).toBe(
-      'Inconclusive — rollout vote paused at step 6/9 for a human, canary at 50%'
+    const inconclusive = failedRun()
+    inconclusive.analyses[1].outcome = analysis([{ ...outcomeOf('error-rate', [2.68], 'Inconclusive'), insufficientData: true }], 'Inconclusive')
+    expect(headlineText({ ...inconclusive, verdict: 'Inconclusive', outcome: 'paused', abort: undefined, steps: steps(5, 'inconclusive') })).toBe(
+      'Inconclusive — rollout vote paused for a human, canary at 50%: error-rate had too little data at step 6/9'
     )
+    // Nothing measured decided it (an abort by hand): the headline says where, without a reason it does not have.
+    expect(headlineText({ ...failedRun(), analyses: [] })).toBe('Failed — rollout vote aborted at step 6/9, canary traffic 50% → 0%')
+    const analyzed: GateResult = { ...failedRun(), command: 'analyze', outcome: 'none', steps: undefined, rollout: undefined, abort: undefined, analyses: [{ ...failedRun().analyses[1], label: 'analyze', stepIndex: undefined }] }
+    expect(headlineText(analyzed)).toBe('Failed — analysis of voting01-canary-analysis (no cluster changes): error-rate 2.68 > 2')
     expect(headlineText({ ...failedRun(), configErrors: ['a.yaml:3: metric "x": interval: bad'], verdict: 'Error' })).toBe(
       'Error — configuration errors: nothing was measured and the cluster was not touched'
     )
@@ -95,11 +103,11 @@ describe('headline', () => {
 describe('report', () => {
   it('puts the verdict, the commit, the reasons, the next steps, the tables and the charts in that order', () => {
     const text = renderReport(failedRun(), { context })
-    const order = ['## ❌ Failed — rollout vote aborted', 'commit <code>175a032</code>', '### Why', '### Next', '### Analysis', '### Steps', '### Charts']
+    const order = ['## ❌ Failed — rollout vote aborted, canary traffic 50% → 0%: error-rate 2.68 &gt; 2 at step 6/9', 'commit <code>175a032</code>', '### Why', '### Next', '### Analysis', '### Steps', '### Charts']
     const positions = order.map((marker) => text.indexOf(marker))
     expect(positions.every((p) => p >= 0)).toBe(true)
     expect([...positions].sort((a, b) => a - b)).toEqual(positions)
-    expect(text).toContain('| error-rate | 6/9 | 2.68, 2.68 | <code>success when result.errorRate &lt; 2</code> | 2 (2 failed) | ❌ Failed |')
+    expect(text).toContain('| error-rate | 6/9 | 2.68, 2.68 | <code>success when result.errorRate &lt; 2</code> | 2 taken, 2 failed, 0 errors | ❌ Failed |')
     expect(text).toContain('| 7 | setWeight 100% | – | – | – | ⏭️ skipped |')
     expect(text).toContain('the abort call went out 3ms after the failing measurement; the rollout reported canary weight 0% 198ms later')
     expect(text).toContain('[the workflow](https://github.com/acme/voting-app/actions/workflows/promote-qa.yml)')
@@ -109,7 +117,6 @@ describe('report', () => {
   it('draws charts that Mermaid\'s own parser accepts: traffic over time, and the failing metric against its threshold', async () => {
     const blocks = mermaidBlocks(renderReport(failedRun(), { context }))
     expect(blocks).toHaveLength(2)
-    expect(blocks[0]).toContain('line [20, 20, 20, 50, 50, 50, 0]')
     expect(blocks[1]).toContain('bar [2.68, 2.68]')
     expect(blocks[1]).toContain('line [2, 2]')
     const parsed = await parseMermaid(blocks)
@@ -117,6 +124,70 @@ describe('report', () => {
       { ok: true, type: 'xychart' },
       { ok: true, type: 'xychart' }
     ])
+  })
+
+  it('gives every chart line a colour that shows on white and on a dark page, not Mermaid\'s default #ECECFF', () => {
+    for (const block of mermaidBlocks(renderReport(failedRun(), { context }))) {
+      const palette = block.match(/^%%\{init: .*"plotColorPalette": "([^"]+)"/)
+      expect(palette).not.toBeNull()
+      for (const colour of palette![1].split(', ')) {
+        // White, GitHub's dark page and Mermaid's dark chart: a line or bar needs 3:1 on each (WCAG's figure for graphics).
+        for (const background of ['#ffffff', '#0d1117', '#333333']) expect(contrast(hexColour(colour), hexColour(background))).toBeGreaterThanOrEqual(3)
+      }
+    }
+  })
+
+  it('spaces the traffic chart by time, holding each weight until it changes', () => {
+    // Steps at 2:01, 5:03, 8:10 and 9:25 after the first: uneven gaps that evenly spaced points would hide.
+    const run = failedRun()
+    const at = [0, 121, 303, 490, 565]
+    run.steps = steps(4, 'failed').slice(0, 5).map((step, i) => ({ ...step, weight: [10, 20, 30, 40, 50][i], startedAt: T0 + at[i] * 1000, finishedAt: T0 + (at[i] + 1) * 1000 }))
+    run.abort = { ...run.abort!, confirmedAt: T0 + 600_000, weightBefore: 50, weightAfter: 0 }
+    const chart = weightChart(run)!
+    expect(chart).toContain('x-axis "minutes since the first step (06:57:30 UTC)" 0 --> 10')
+    const line = chart.match(/\n {2}line \[([^\]]*)\]/)![1].split(', ').map(Number)
+    // 10 minutes at 5 s a point: point i is at i × 5 s, so x is proportional to time.
+    expect(line).toHaveLength(121)
+    const expected = (seconds: number): number => (seconds >= 600 ? 0 : [50, 40, 30, 20, 10][[565, 490, 303, 121, 0].findIndex((s) => seconds >= s)])
+    expect(line).toEqual(line.map((_, i) => expected(i * 5)))
+    // Held, not ramped: between two changes (2:01 and 5:03) every point has the earlier weight.
+    expect(line.slice(25, 61)).toEqual(Array(36).fill(20))
+  })
+
+  it('charts every analysis of the deciding metric, not only the first', () => {
+    const run: GateResult = { ...failedRun(), verdict: 'Successful', outcome: 'promoted', abort: undefined, steps: steps(8, 'passed') }
+    run.analyses = [
+      { label: 'step 6/9', stepIndex: 5, templates: ['voting01-canary-analysis'], outcome: analysis([outcomeOf('error-rate', [0.4, 0.5], 'Successful')], 'Successful') },
+      { label: 'step 9/9', stepIndex: 8, templates: ['voting01-canary-analysis'], outcome: analysis([outcomeOf('error-rate', [0.6, 0.7], 'Successful')], 'Successful') }
+    ]
+    const charts = metricCharts(run)
+    expect(charts).toHaveLength(2)
+    expect(charts[0]).toContain('title "error-rate at step 6/9 against its threshold 2 (red line)"')
+    expect(charts[0]).toContain('bar [0.4, 0.5]')
+    expect(charts[1]).toContain('title "error-rate at step 9/9 against its threshold 2 (red line)"')
+    expect(charts[1]).toContain('bar [0.6, 0.7]')
+  })
+
+  it('says UTC with every time of day, and counts measurements the same way in every row', () => {
+    const text = renderReport(failedRun(), { context })
+    expect(text).toContain('| Step | Action | Canary weight | Start (UTC) | Duration | Result |')
+    expect(text).toContain('| # | Time (UTC) | Value | Phase | Message |')
+    expect(text).toContain('x-axis "measured at (UTC)" ["#1 06:57:30", "#2 06:58:30"]')
+    expect(text).toContain('<sub>canary-gate · run · 2026-02-04 07:06:30 UTC')
+    expect(text).toContain('| Metric | Step | Value | Condition | Measurements | Result |')
+    expect(text).toContain('| 3 taken, 0 failed, 0 errors | ✅ Successful |')
+    expect(text).toContain('| 2 taken, 2 failed, 0 errors | ❌ Failed |')
+  })
+
+  it('names the container in the set image command, and leaves how the changes were made to the JSON report', () => {
+    const text = renderReport(failedRun(), { context })
+    expect(text).toContain('<code>kubectl argo rollouts set image vote vote=IMAGE -n voting01-qa</code>')
+    expect(text).not.toContain('CONTAINER')
+    expect(text).not.toContain('Changes went through')
+    expect(text).not.toContain('patches')
+    // No image set by this run: the container is not known, and the command says where it goes.
+    const unknown = renderReport({ ...failedRun(), rollout: { ...failedRun().rollout!, image: undefined } }, { context })
+    expect(unknown).toContain('<code>kubectl argo rollouts set image vote CONTAINER=IMAGE -n voting01-qa</code>')
   })
 
   it('escapes what came from outside: names, values and messages cannot break the table or inject HTML', () => {
@@ -128,7 +199,7 @@ describe('report', () => {
     const text = renderReport(run, { context })
     expect(text).not.toMatch(/<script>|<img|<h1>|<\/details><h1>/)
     expect(text).toContain('err&#124;or &lt;script&gt;alert(1)&lt;/script&gt; \\`x\\`')
-    const row = text.split('\n').find((line) => line.includes('alert(1)&lt;/script'))!
+    const row = text.split('\n').find((line) => line.startsWith('| ') && line.includes('alert(1)&lt;/script'))!
     expect(row.split(' | ')).toHaveLength(6)
   })
 
@@ -139,7 +210,7 @@ describe('report', () => {
     const text = renderReport(run, { context, marker: '<!-- canary-gate:sticky rollout=vote namespace=voting01-qa -->' })
     expect(text.length).toBeLessThanOrEqual(GITHUB_TEXT_LIMIT)
     expect(text.startsWith('<!-- canary-gate:sticky rollout=vote namespace=voting01-qa -->')).toBe(true)
-    expect(text).toContain('## ❌ Failed — rollout vote aborted at step 6/9')
+    expect(text).toContain('## ❌ Failed — rollout vote aborted, canary traffic 50% → 0%: metric-0-')
     expect(text).toContain('### Why')
     expect(text).toContain('### Next')
     expect(text).not.toContain('<details><summary>Every measurement')

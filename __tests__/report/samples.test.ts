@@ -11,7 +11,7 @@ const sample = (name: string) => readFile(path.join(ROOT, 'docs', `sample-${name
 describe('rendered samples in docs/', () => {
   it('show a failed canary: the abort at the 50% step, the reasons, the next steps, the charts', async () => {
     const text = await sample('failed')
-    expect(text).toContain('## ❌ Failed — rollout vote aborted at step 6/9, canary traffic 50% → 0%')
+    expect(text).toContain('## ❌ Failed — rollout vote aborted, canary traffic 50% → 0%: error-rate 2.68 &gt; 2 at step 6/9')
     for (const section of ['### Why', '### Next', '### Analysis', '### Steps', '### Charts', '⏭️ skipped']) expect(text).toContain(section)
     const blocks = mermaidBlocks(text)
     expect(blocks).toHaveLength(2)

@@ -12,34 +12,65 @@ function label(text: string, max = 80): string {
   return text.replace(/["[\]\n\r`]/g, "'").replace(/[<>&|;#]/g, ' ').slice(0, max)
 }
 
-function clock(ms: number, origin: number): string {
-  const seconds = Math.max(0, Math.round((ms - origin) / 1000))
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
-}
-
 /** The router a gate-driven target's weights went through, for the chart's title. */
 function via(result: GateResult): string {
   const router = result.rollout?.router
   return router ? ` via ${router.kind === 'nginx' ? 'nginx' : 'Gateway API'}, ${router.object}` : ''
 }
 
-/** Canary weight at each step, and where it ended: 0 after an abort, 100 once promoted. */
+/**
+ * Colours that read on white, on GitHub's dark page (#0d1117) and on Mermaid's dark chart (#333),
+ * contrast at least 3:1 on each (GitHub's own dark-mode blue and red): Mermaid's default first plot
+ * colour, #ECECFF, all but vanishes on white.
+ */
+export const CHART_BLUE = '#2f81f7'
+export const CHART_RED = '#e5534b'
+
+/** The Mermaid init line giving an xychart its plot colours, in the order its bars and lines come. */
+export function chartColours(colours: string[]): string {
+  return `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${colours.join(', ')}"}}}}%%`
+}
+
+/**
+ * Even sampling steps for the traffic chart, in seconds: the smallest that keeps it within
+ * MAX_POINTS, so that a jump's slope spans at most 1/200 of the width (about 3 pixels).
+ */
+const SAMPLE_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600]
+const MAX_POINTS = 200
+
+/** A time of day as the report shows it; every time in the report is UTC and says so. */
+export function utcTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19)
+}
+
+/**
+ * Canary weight over time, and where it ended: 0 after an abort, 100 once promoted. xychart-beta
+ * spaces a line's points evenly, so the weight is sampled at even times and held until it changes:
+ * x positions are proportional to time and a jump is a step, not a ramp across the gap.
+ */
 export function weightChart(result: GateResult): string | undefined {
   const steps = (result.steps ?? []).filter((step) => step.startedAt !== undefined && step.weight !== undefined)
   if (steps.length === 0) return undefined
-  const origin = steps[0].startedAt!
   const points = steps.map((step) => ({ at: step.startedAt!, weight: step.weight! }))
   if (result.abort) points.push({ at: result.abort.confirmedAt ?? result.abort.requestedAt, weight: result.abort.weightAfter ?? 0 })
   else if (result.outcome === 'promoted') points.push({ at: result.finishedAt, weight: 100 })
-  // Steps that start in the same second (setWeight, then its pause) make one point: the later one.
-  const merged = points.filter((point, i) => i === points.length - 1 || clock(points[i + 1].at, origin) !== clock(point.at, origin))
-  if (merged.length < 2) return undefined
+  points.sort((a, b) => a.at - b.at)
+  const origin = points[0].at
+  const span = points[points.length - 1].at - origin
+  if (span < 1000) return undefined
+  const stepS = SAMPLE_STEPS_S.find((s) => span / (s * 1000) <= MAX_POINTS - 1) ?? Math.ceil(span / 1000 / (MAX_POINTS - 1))
+  const count = Math.ceil(span / (stepS * 1000)) + 1
+  // The weight at a time: the last change at or before it (of changes at the same time, the later).
+  const weightAt = (t: number): number => points.reduce((weight, point) => (point.at <= t ? point.weight : weight), points[0].weight)
+  const weights = Array.from({ length: count }, (_, i) => weightAt(origin + i * stepS * 1000))
+  const minutes = Number((((count - 1) * stepS) / 60).toFixed(3))
   return [
+    chartColours([CHART_BLUE]),
     'xychart-beta',
     `  title "${label(`Traffic to the new version of ${result.rollout?.name ?? 'the rollout'} (%)${via(result)}`, 120)}"`,
-    `  x-axis "minutes since the first step" [${merged.map((p) => `"${clock(p.at, origin)}"`).join(', ')}]`,
+    `  x-axis "minutes since the first step (${utcTime(origin)} UTC)" 0 --> ${minutes}`,
     '  y-axis "canary weight %" 0 --> 100',
-    `  line [${merged.map((p) => p.weight).join(', ')}]`
+    `  line [${weights.join(', ')}]`
   ].join('\n')
 }
 
@@ -90,9 +121,10 @@ export function metricChart(metric: MetricOutcome, where: string): string | unde
   const threshold = thresholdOf(metric.spec)
   const top = niceTop(Math.max(...numbers, threshold ?? 0) * 1.2)
   const lines = [
+    chartColours([CHART_BLUE, CHART_RED]),
     'xychart-beta',
-    `  title "${label(`${metric.spec.name}${where ? ` at ${where}` : ''}${threshold === undefined ? '' : ` against its threshold ${formatNumber(threshold)}`}`)}"`,
-    `  x-axis [${measured.map((m, i) => `"#${i + 1} ${new Date(m.finishedAt).toISOString().slice(11, 19)}"`).join(', ')}]`,
+    `  title "${label(`${metric.spec.name}${where ? ` at ${where}` : ''}${threshold === undefined ? '' : ` against its threshold ${formatNumber(threshold)} (red line)`}`, 120)}"`,
+    `  x-axis "measured at (UTC)" [${measured.map((m, i) => `"#${i + 1} ${utcTime(m.finishedAt)}"`).join(', ')}]`,
     `  y-axis "${label(comparedText(metric.spec))}" 0 --> ${top}`,
     `  bar [${numbers.join(', ')}]`
   ]
@@ -105,7 +137,7 @@ function comparedText(spec: MetricSpec): string {
 }
 
 /** Canary red, baseline blue: xychart-beta has no legend, so the title names the lines too. */
-const COMPARED_COLOURS = '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#d62728, #1f77b4"}}}}%%'
+const COMPARED_COLOURS = chartColours([CHART_RED, CHART_BLUE])
 
 /** Up to 4 significant digits: enough to draw, short in the text. */
 const plotted = (value: number): number => Number(value.toPrecision(4))
@@ -151,19 +183,24 @@ export function comparedChart(metric: MetricOutcome, where: string): string | un
   return [
     COMPARED_COLOURS,
     'xychart-beta',
-    `  title "${label(`${metric.spec.name}${where ? ` at ${where}` : ''}: canary (red, first line) and baseline (blue, second line)`, 120)}"`,
-    `  x-axis [${pairs.map((p, i) => `"#${i + 1} ${new Date(p.at).toISOString().slice(11, 19)}"`).join(', ')}]`,
+    `  title "${label(`${metric.spec.name}${where ? ` at ${where}` : ''}: canary red, baseline blue`, 120)}"`,
+    `  x-axis "measured at (UTC)" [${pairs.map((p, i) => `"#${i + 1} ${utcTime(p.at)}"`).join(', ')}]`,
     `  y-axis "${label(comparedAxis(metric.spec))}" 0 --> ${top}`,
     `  line [${pairs.map((p) => plotted(p.canary)).join(', ')}]`,
     `  line [${pairs.map((p) => plotted(p.baseline)).join(', ')}]`
   ].join('\n')
 }
 
-/** Charts of the metrics that failed (or, when none did, the first deciding one), at most `max`. */
-export function metricCharts(result: GateResult, max = 2): string[] {
+/**
+ * Charts of the metrics that failed (or, when none did, the first deciding one), each analysis of
+ * them in its own chart (a metric measured at step 6 and again at step 9 draws two), at most `max`.
+ */
+export function metricCharts(result: GateResult, max = 4): string[] {
   const all = result.analyses.flatMap((analysis) => analysis.outcome.metrics.map((metric) => ({ metric, where: analysis.label === 'analyze' ? '' : analysis.label })))
   const failing = all.filter(({ metric }) => !metric.spec.dryRun && metric.phase === 'Failed')
-  const charts = (list: typeof all): string[] => list.map(({ metric, where }) => metricChart(metric, where)).filter((chart): chart is string => chart !== undefined)
-  // The failing metrics; when none failed, the first deciding metric that measured numbers.
-  return (failing.length ? charts(failing) : charts(all.filter(({ metric }) => !metric.spec.dryRun)).slice(0, 1)).slice(0, max)
+  const drawn = (list: typeof all) => list.map(({ metric, where }) => ({ name: metric.spec.name, chart: metricChart(metric, where) })).filter((c): c is { name: string; chart: string } => c.chart !== undefined)
+  if (failing.length) return drawn(failing).map((c) => c.chart).slice(0, max)
+  // None failed: the first deciding metric that measured numbers, in every analysis that measured it.
+  const deciding = drawn(all.filter(({ metric }) => !metric.spec.dryRun))
+  return deciding.filter((c) => c.name === deciding[0]?.name).map((c) => c.chart).slice(0, max)
 }

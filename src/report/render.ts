@@ -7,8 +7,11 @@ import { shownValue } from '../analysis/values.js'
 import type { MetricOutcome, Verdict } from '../analysis/types.js'
 import type { RunContext } from '../github/context.js'
 import { formatDuration } from '../plan/duration.js'
-import { metricCharts, weightChart } from './charts.js'
-import { comparison, isCompared, scoreText } from './compare.js'
+import { MEAN_DEFAULTS, RATE_DEFAULTS } from '../analysis/judges/index.js'
+import { percent } from '../analysis/judges/format.js'
+import { formatNumber } from '../analysis/values.js'
+import { measuredNumber, metricCharts, thresholdOf, utcTime, weightChart } from './charts.js'
+import { comparison, isCompared, judgeViewOf, scoreText } from './compare.js'
 import { failedMetrics } from './json.js'
 import { cell, code, escapeHtml, table, truncate } from './markdown.js'
 import type { AnalysisRecord, GateResult, StepRecord } from './model.js'
@@ -42,19 +45,87 @@ function decidingStep(result: GateResult): StepRecord | undefined {
   return [...steps].reverse().find((s) => ['failed', 'error', 'inconclusive', 'aborted', 'paused'].includes(s.result)) ?? [...steps].reverse().find((s) => s.result === 'running')
 }
 
-/** What happened, in one line: the verdict and what the gate did. Plain text (check titles). */
+/** The analysis that decided the verdict: the one at the deciding step, else the first that did not pass. */
+function decidingAnalysis(result: GateResult, at: StepRecord | undefined): AnalysisRecord | undefined {
+  const unpassed = result.analyses.filter((a) => a.outcome.verdict !== 'Successful')
+  return unpassed.find((a) => at !== undefined && a.stepIndex === at.index) ?? unpassed.find((a) => a.outcome.verdict === result.verdict) ?? unpassed[0]
+}
+
+/** `2.68 > 2`: the relation the numbers really have, whichever way the condition was written. */
+function against(value: number, limit: number): string {
+  const relation = value > limit ? '>' : value < limit ? '<' : '='
+  return `${formatNumber(value)} ${relation} ${formatNumber(limit)}`
+}
+
+/** A judge's limit on canary / baseline: 1 + its tolerance. */
+function judgeLimit(metric: MetricOutcome): number | undefined {
+  const judge = metric.spec.judge
+  if (judge?.kind === 'sequentialRate') return 1 + (judge.options.tolerance ?? RATE_DEFAULTS.tolerance)
+  if (judge?.kind === 'sequentialMean') return 1 + (judge.options.tolerance ?? MEAN_DEFAULTS.tolerance)
+  return undefined
+}
+
+/** Why one metric decided, with its value and limit: `error-rate 2.68 > 2`. */
+function metricWhy(metric: MetricOutcome): string {
+  const name = metric.spec.name
+  if (metric.phase === 'Error') return `${name} could not be measured (${metric.tally.error} errors)`
+  if (metric.phase === 'Inconclusive' && metric.insufficientData) return `${name} had too little data`
+  if (metric.spec.judge) {
+    const view = judgeViewOf(metric)
+    const limit = judgeLimit(metric)
+    if (view?.ratio !== undefined && Number.isFinite(view.ratio) && limit !== undefined) {
+      const relation = view.ratio > limit ? '>' : view.ratio < limit ? '<' : '='
+      return `${name} ${percent(view.ratio)} of the baseline ${relation} ${percent(limit)}`
+    }
+    return `${name} ${view?.classification ?? metric.phase} against the baseline`
+  }
+  if (metric.spec.baseline) {
+    const c = comparison(metric)
+    return `${name} ${c.canary} against the baseline's ${c.baseline}`
+  }
+  const wanted = metric.tally.measurements.filter((m) => m.phase === metric.phase)
+  const last = wanted[wanted.length - 1]
+  const value = last ? measuredNumber(metric.spec, last.value) : undefined
+  const limit = thresholdOf(metric.spec)
+  if (value !== undefined && limit !== undefined) return `${name} ${against(value, limit)}`
+  if (last) return `${name} ${shownValue(last)} ${metric.phase.toLowerCase()}`
+  return `${name} ${metric.phase.toLowerCase()}`
+}
+
+/**
+ * Why the verdict, in a few words for the headline: the deciding metric with its value and limit
+ * (`error-rate 2.68 > 2`), or the analysis' score; undefined when no analysis decided it.
+ */
+export function decidingWhy(result: GateResult, at = decidingStep(result)): string | undefined {
+  if (result.verdict === 'Successful') return undefined
+  const analysis = decidingAnalysis(result, at)
+  if (!analysis) return undefined
+  const deciding = analysis.outcome.metrics.filter((m) => !m.spec.dryRun && !m.scored && m.phase === analysis.outcome.verdict)
+  const { score } = analysis.outcome
+  if (deciding.length === 0 && score && score.classification !== 'Pass') return `Kayenta score ${formatNumber(score.score)} (${score.classification})`
+  if (deciding.length === 0) return undefined
+  const more = deciding.length > 1 ? ` and ${deciding.length - 1} more` : ''
+  return `${truncate(metricWhy(deciding[0]), 120)}${more}`
+}
+
+/** What happened and why, in one line: the verdict, what the gate did, the deciding metric. Plain text (check titles). */
 export function headlineText(result: GateResult): string {
   const name = result.rollout?.name ?? 'the rollout'
   const kind = result.rollout?.kind ?? 'rollout'
   const count = result.steps?.length ?? 0
   const at = decidingStep(result)
-  const where = at ? ` at step ${at.index + 1}/${count}` : ''
+  const step = at ? ` at step ${at.index + 1}/${count}` : ''
+  const why = result.configErrors.length ? undefined : decidingWhy(result, at)
+  // With a reason, the step goes after it (`error-rate 2.68 > 2 at step 6/9`); without, after what was done.
+  const where = why ? '' : step
+  const because = why ? `: ${why}${step}` : ''
   if (result.command === 'lint') return `${result.verdict} — lint: ${result.reasons[0] ?? 'the plan'}`
   if (result.configErrors.length) return `${result.verdict} — configuration errors: nothing was measured and the cluster was not touched`
   if (result.command === 'analyze') {
     const templates = [...new Set(result.analyses.flatMap((a) => a.templates))].join(', ')
     const failed = failedMetrics(result)
-    return `${result.verdict} — analysis of ${templates || 'the plan'} (no cluster changes)${failed.length ? `, failed: ${failed.join(', ')}` : ''}`
+    const said = why ? `: ${why}` : failed.length ? `, failed: ${failed.join(', ')}` : ''
+    return `${result.verdict} — analysis of ${templates || 'the plan'} (no cluster changes)${said}`
   }
   if (result.command !== 'run') {
     const change = result.abort ? `, canary traffic ${result.abort.weightBefore}% → ${result.abort.weightAfter ?? '?'}%` : ''
@@ -64,14 +135,14 @@ export function headlineText(result: GateResult): string {
   switch (result.outcome) {
     case 'aborted': {
       const weights = result.abort ? `, canary traffic ${result.abort.weightBefore}% → ${result.abort.weightAfter ?? '?'}%` : ''
-      return `${result.verdict} — ${kind} ${name} ${kind === 'deployment' ? 'rolled back' : 'aborted'}${where}${weights}`
+      return `${result.verdict} — ${kind} ${name} ${kind === 'deployment' ? 'rolled back' : 'aborted'}${where}${weights}${because}`
     }
     case 'promoted':
       return result.verdict === 'Successful'
         ? `${result.verdict} — ${kind} ${name} promoted through all ${count} steps`
         : `${result.verdict} — ${kind} ${name} became stable, but not every analysis step was measured`
     case 'paused':
-      return `${result.verdict} — ${kind} ${name} paused${where} for a human, canary at ${at?.weight ?? '?'}%`
+      return `${result.verdict} — ${kind} ${name} paused${where} for a human, canary at ${at?.weight ?? '?'}%${because}`
     default:
       if (result.stepsDiff) return `${result.verdict} — ${kind} ${name}: the live steps differ from the plan (apply-steps: false), nothing changed`
       return `${result.verdict} — ${kind} ${name}: ${result.reasons[0] ?? result.notes[0] ?? 'no change'}`
@@ -99,13 +170,11 @@ function subline(result: GateResult, context: RunContext): string {
   return parts.join(' · ')
 }
 
+/** Every count named, zeros too, so each cell says the same things: `3 taken, 0 failed, 0 errors`. */
 function counts(metric: MetricOutcome): string {
   const { tally } = metric
-  const extra: string[] = []
-  if (tally.failed) extra.push(`${tally.failed} failed`)
-  if (tally.inconclusive) extra.push(`${tally.inconclusive} inconclusive`)
-  if (tally.error) extra.push(`${tally.error} errors`)
-  return `${tally.measurements.length}${extra.length ? ` (${extra.join(', ')})` : ''}`
+  const inconclusive = tally.inconclusive ? `, ${tally.inconclusive} inconclusive` : ''
+  return `${tally.measurements.length} taken, ${tally.failed} failed${inconclusive}, ${tally.error} errors`
 }
 
 /** The values that decided a metric: its failing values when it failed, else its latest. */
@@ -140,7 +209,7 @@ export function metricTable(result: GateResult, maxRows = Infinity): string {
   }
   const shown = rows.slice(0, maxRows)
   const cut = rows.length - shown.length
-  return `${table(['Metric', 'Step', 'Value', 'Condition', 'Measurements (n, failed, errors)', 'Result'], shown)}${cut > 0 ? `\n\n_${cut} more metrics in the JSON report._` : ''}`
+  return `${table(['Metric', 'Step', 'Value', 'Condition', 'Measurements', 'Result'], shown)}${cut > 0 ? `\n\n_${cut} more metrics in the JSON report._` : ''}`
 }
 
 /** Canary against baseline in one analysis: a row per compared metric, and Kayenta's score. */
@@ -176,7 +245,7 @@ function analysisSection(result: GateResult, maxRows: number): string {
 }
 
 function time(ms: number | undefined): string {
-  return ms === undefined ? '–' : new Date(ms).toISOString().slice(11, 19)
+  return ms === undefined ? '–' : utcTime(ms)
 }
 
 const STEP_ICON: Partial<Record<StepRecord['result'], string>> = {
@@ -199,7 +268,7 @@ export function stepTable(result: GateResult): string {
     step.startedAt !== undefined && step.finishedAt !== undefined ? (step.finishedAt - step.startedAt < 1000 ? '<1s' : formatDuration(step.finishedAt - step.startedAt)) : '–',
     `${STEP_ICON[step.result] ? `${STEP_ICON[step.result]} ` : ''}${cell(`${step.result}${step.note ? ` — ${step.note}` : ''}`)}`
   ])
-  return table(['Step', 'Action', 'Canary weight', 'Start', 'Duration', 'Result'], rows)
+  return table(['Step', 'Action', 'Canary weight', 'Start (UTC)', 'Duration', 'Result'], rows)
 }
 
 /** What the gate did, in words, with the timings of an abort. */
@@ -214,9 +283,16 @@ function actionText(result: GateResult): string[] {
     lines.push(`The gate ${result.rollout?.kind === 'deployment' ? 'rolled back deployment' : 'aborted rollout'} ${result.rollout?.name ?? ''} (canary traffic ${abort.weightBefore}% → ${abort.weightAfter ?? '?'}%): ${timings.join('; ')}.`)
   }
   if (result.rollout?.after) lines.push(`The ${result.rollout.kind ?? 'rollout'} now: ${result.rollout.after}.`)
+  // A Deployment's router is part of what the gate did; how an Argo Rollout was changed (the plugin
+  // or its patches) is for debugging, and the JSON report keeps it (rollout.path).
   if (result.rollout?.router) lines.push(`Changes went through kubectl: the Deployments, and the ${result.rollout.router.kind === 'nginx' ? 'nginx Ingress' : 'Gateway API'} router (${result.rollout.router.object}), each weight read back.`)
-  else if (result.rollout) lines.push(`Changes went through ${result.rollout.path === 'plugin' ? 'the kubectl argo rollouts plugin' : "kubectl patch (the plugin's patches; the plugin was not installed)"}.`)
   return lines
+}
+
+/** The container of `container=image`, as the run set it. */
+function containerOf(image: string | undefined): string | undefined {
+  const at = image?.indexOf('=') ?? -1
+  return at > 0 ? image!.slice(0, at) : undefined
 }
 
 function nextSteps(result: GateResult, context: RunContext): string | undefined {
@@ -230,7 +306,7 @@ function nextSteps(result: GateResult, context: RunContext): string | undefined 
     rows.push(['roll back to stable', 'command: abort', `kubectl argo rollouts abort ${target}`])
   } else if (result.outcome === 'aborted' || result.verdict === 'Failed') {
     rows.push(['run the same canary again (once fixed)', 'command: retry', `kubectl argo rollouts retry rollout ${target}`])
-    rows.push(['deploy a fixed image', 'command: run, image_tag: …', `kubectl argo rollouts set image ${target.replace(' -n', ' CONTAINER=IMAGE -n')}`])
+    rows.push(['deploy a fixed image', 'command: run, image_tag: …', `kubectl argo rollouts set image ${result.rollout.name} ${containerOf(result.rollout.image) ?? 'CONTAINER'}=IMAGE -n ${result.rollout.namespace}`])
   }
   if (result.rollout.kind !== 'deployment') rows.push(['see where it stands', 'command: status', `kubectl argo rollouts get rollout ${target}`])
   const workflow = context.workflowUrl ? `[the workflow](${context.workflowUrl}) (Run workflow)` : 'the workflow (workflow_dispatch)'
@@ -265,7 +341,7 @@ function measurementDetails(result: GateResult, perMetric: number): string | und
         cell(truncate(m.message, 200))
       ])
       if (rows.length === 0) continue
-      blocks.push(`**${cell(metric.spec.name)}** (${cell(analysis.label)}) — ${code(truncate(metric.spec.query, 300))}\n\n${table(['#', 'Time', 'Value', 'Phase', 'Message'], rows)}`)
+      blocks.push(`**${cell(metric.spec.name)}** (${cell(analysis.label)}) — ${code(truncate(metric.spec.query, 300))}\n\n${table(['#', 'Time (UTC)', 'Value', 'Phase', 'Message'], rows)}`)
     }
   }
   if (blocks.length === 0) return undefined
@@ -284,7 +360,8 @@ interface Section {
 
 function sections(result: GateResult, context: RunContext, detail: { perMetric: number; maxRows: number }): Section[] {
   const out: Section[] = []
-  out.push({ text: `## ${verdictIcon(result.verdict)} ${escapeHtml(headlineText(result))}`, drop: 0 })
+  // The headline carries a metric's name from the plan: escaped as a table cell is, so it cannot turn into a link or markup.
+  out.push({ text: `## ${verdictIcon(result.verdict)} ${cell(headlineText(result))}`, drop: 0 })
   out.push({ text: subline(result, context), drop: 0 })
   if (result.configErrors.length) {
     out.push({ text: `**Configuration errors** — nothing was measured:\n${result.configErrors.map((line) => `- ${cell(line)}`).join('\n')}`, drop: 0 })
@@ -303,7 +380,7 @@ function sections(result: GateResult, context: RunContext, detail: { perMetric: 
   if (result.notes.length) out.push({ text: result.notes.map((note) => `> ${cell(note)}`).join('\n>\n'), drop: 3 })
   const details = measurementDetails(result, detail.perMetric)
   if (details) out.push({ text: details, drop: 4 })
-  out.push({ text: `<sub>canary-gate · ${escapeHtml(result.command)} · ${new Date(result.finishedAt).toISOString()}${context.runUrl ? ` · the full JSON report is in the [run's log and outputs](${context.runUrl})` : ''}</sub>`, drop: 1 })
+  out.push({ text: `<sub>canary-gate · ${escapeHtml(result.command)} · ${new Date(result.finishedAt).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}${context.runUrl ? ` · the full JSON report is in the [run's log and outputs](${context.runUrl})` : ''}</sub>`, drop: 1 })
   return out
 }
 
