@@ -6,7 +6,16 @@
 // summary and where the JSON report is. A second, healthy canary is then cancelled mid-way, as a
 // person cancelling the workflow would: the gate aborts it and reports within seconds. Last, a canary
 // at 1 % errors — which the seed's 2 % threshold would pass — is judged against its baseline at
-// 0.1 % by the sequential judge, and aborted at its first analysis with the reasons.
+// 0.1 % by the sequential judge, and aborted at its first analysis with the reasons. Then the
+// newest: Flagger's podinfo Canary, used as it is, on a plain Deployment behind nginx — canary-gate
+// moves the traffic itself and rolls the canary back after five failed checks, with Flagger's own
+// log lines (needs Debian's prometheus, as the tests do) — and `command: lint` finding every mistake
+// of a broken plan at once, as a pull-request check would.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { runAction } from '../emulators/runner.js'
+import { startFlaggerScenario } from './flagger-scenario.js'
 import { APP, baselineCanary, seedCanary } from './scenario.js'
 
 const SPEED = 60
@@ -61,6 +70,49 @@ async function main(): Promise<void> {
     console.error('\nUnexpected: the canary ten times worse than its baseline was not aborted')
     process.exitCode = 1
   }
+
+  await flaggerAct()
+  await lintAct()
+}
+
+/** Fourth act: Flagger's podinfo Canary, unchanged, on a plain Deployment behind nginx; the canary answers 5 % errors. */
+async function flaggerAct(): Promise<void> {
+  console.log("\n── Flagger's podinfo Canary, used as it is: a plain Deployment behind nginx, no Flagger in the cluster ──")
+  console.log('examples/flagger/canary-nginx.yaml: 5 % more traffic every minute up to 50 %, success rate ≥ 99 %, rolled back after 5 failed checks.')
+  console.log('canary-gate creates podinfo-canary, writes the canary Ingress weights, and a real Prometheus scrapes the emulated nginx; the new version answers 5 % errors.')
+  let scenario
+  try {
+    scenario = await startFlaggerScenario({ canary: 'examples/flagger/canary-nginx.yaml', canaryErrorRatio: 0.05, streams: [{ via: 'nginx', perMinute: 3000 }] })
+  } catch (error) {
+    console.log(`(skipped: this act needs Debian's prometheus — apt-get install -y prometheus — to run Flagger's queries: ${(error as Error).message.split('\n')[0]})`)
+    return
+  }
+  try {
+    const run = await scenario.run()
+    const shown = run.stdout.split('\n').filter((line) => /New revision detected|Starting canary analysis|Pre-rollout check|Advance podinfo|Halt podinfo|Rolling back podinfo|Canary failed|rolled back: canary traffic|canary weight \d+% \(read back\)/.test(line))
+    for (const line of shown) console.log(line.replace(/^::warning::/, 'warning: ').replace(/%25/g, '%'))
+    const get = (resource: string, name: string): any => scenario.kube.getObject(resource, 'test', name) // eslint-disable-line @typescript-eslint/no-explicit-any
+    const weight = get('ingresses', 'podinfo-canary')?.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight']
+    const replicas = get('deployments', 'podinfo-canary')?.spec?.replicas
+    console.log(`\noutputs: verdict=${run.outputs.verdict} outcome=${run.outputs.outcome}; the cluster: ingress podinfo-canary weight ${weight}%, podinfo-canary at ${replicas} replicas, podinfo-primary still on 6.0.0.`)
+    if (!(run.outputs.verdict === 'Failed' && run.outputs.outcome === 'aborted' && weight === '0')) {
+      console.error('\nUnexpected: the faulty podinfo canary was not rolled back')
+      process.exitCode = 1
+    }
+  } finally {
+    await scenario.close()
+  }
+}
+
+/** Fifth act: command lint on a plan with three mistakes, as a pull-request check runs it. */
+async function lintAct(): Promise<void> {
+  console.log('\n── command: lint on a pull request that breaks the plan (no cluster, no metrics, no credentials) ──')
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cg-demo-lint-'))
+  const template = (await readFile('examples/voting01/error-rate-newrelic.yaml', 'utf8')).replace('{{args.error-threshold}}', '{{args.error-treshold}}').replace('interval: 60s', 'interval: 60 seconds')
+  await writeFile(path.join(dir, 'error-rate.yaml'), template)
+  const run = await runAction({ inputs: { command: 'lint', plan: `${dir}/*.yaml`, 'github-token': '' }, env: { PATH: process.env.PATH ?? '', GITHUB_WORKSPACE: dir } })
+  for (const line of run.stdout.split('\n').filter((l) => /^::(error|warning) /.test(l))) console.log(line)
+  console.log(`outputs: verdict=${run.outputs.verdict}; exit code ${run.exitCode} — every problem at once, each on its file and line.`)
 }
 
 main().catch((error: unknown) => {

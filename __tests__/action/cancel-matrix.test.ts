@@ -176,6 +176,7 @@ describe(`cancellation matrix: ${PHASES.length} phases × 2 signals × ${POLICIE
       expect(rollout.abort ?? false).toBe(false)
       if (policy.abortOnCancel) expect(run.summary).toContain('kubectl argo rollouts abort vote -n voting01-qa')
     } else if (policy.abortOnCancel || (phase.failing && policy.onFailure === 'abort')) {
+      if (rollout.abort !== true) console.log(context)
       expect({ abort: rollout.abort, outcome: run.outputs.outcome }).toEqual({ abort: true, outcome: 'aborted' })
     } else {
       expect({ abort: Boolean(rollout.abort), context: '' }).toEqual({ abort: false, context: '' })

@@ -51,7 +51,7 @@ describe('notices, through the bundle', () => {
     expect(slack.messages).toHaveLength(2)
     const [start, end] = slack.messages.map((m) => JSON.stringify(m.payload))
     expect(start).toContain('canary-gate started')
-    expect(end).toContain('❌ Failed — analysis of voting01-error-rate-web (no cluster changes), failed: error-rate')
+    expect(end).toContain('❌ Failed — analysis of voting01-error-rate-web (no cluster changes): error-rate 2.68 > 2')
     expect(end).toMatch(/\*error-rate\*: 2\.68, 2\.68 — Failed; limit: success when result\.errorRate &lt; 2/)
     expect(end).toContain('https://github.com/acme/voting-app/actions/runs/4242')
     expect(reports).toHaveLength(1)

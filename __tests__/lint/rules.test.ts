@@ -155,3 +155,29 @@ describe('errors', () => {
     ])
   })
 })
+
+describe('every problem at once', () => {
+  it('an arg without a value, a misspelt arg and a bad interval in one metric: each reported, none hiding the others', () => {
+    const text = `apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: errors}
+spec:
+  args:
+    - name: app
+    - name: error-threshold
+      value: "2"
+  metrics:
+    - name: error-rate
+      interval: 60 seconds
+      count: 2
+      successCondition: result < {{args.error-treshold}}
+      provider:
+        prometheus: {address: 'http://prom:9090', query: 'errors{app="{{args.app}}"}'}
+`
+    expect(shown(lint({ 't.yaml': text }))).toEqual([
+      'error t.yaml:6: template "errors": spec.args[0]: arg "app" has no value: give it in the args input (app=…)',
+      'error t.yaml:11: metric "error-rate": interval: "60 seconds" is not a positive duration (use Go durations such as 30s, 1m, 1h30m)',
+      'error t.yaml:13: metric "error-rate": successCondition: {{args.error-treshold}} names an arg the template does not declare (declare it under spec.args)'
+    ])
+  })
+})

@@ -108,7 +108,7 @@ describe('the Slack message when the gate ends', () => {
   it('an abort: the verdict and what the gate did in the header, the failing metric with its values and limit, the timings, the links', () => {
     const message = finishedMessage(aborted(), context, words)
     accepted(message)
-    expect(header(message)).toBe('❌ Failed — rollout vote aborted at step 6/9, canary traffic 50% → 0%')
+    expect(header(message)).toBe('❌ Failed — rollout vote aborted, canary traffic 50% → 0%: error-rate 2.68 > 2 at step 6/9')
     const text = allText(message)
     expect(text).toContain('*The gate*\\naborted')
     expect(text).toContain('`vote=registry.example.com/vote:175a032`')
@@ -124,7 +124,7 @@ describe('the Slack message when the gate ends', () => {
       ['Pull request #17', 'https://github.com/acme/voting-app/pull/17'],
       ['Commit 175a032', 'https://github.com/acme/voting-app/commit/175a032c0ffee0123456789abcdef0123456789a']
     ])
-    expect(message.text).toContain('Failed — rollout vote aborted at step 6/9')
+    expect(message.text).toContain('Failed — rollout vote aborted, canary traffic 50% → 0%: error-rate 2.68 &gt; 2 at step 6/9')
     expect(message.text).toContain('https://github.com/acme/voting-app/actions/runs/4242')
   })
 
@@ -141,7 +141,7 @@ describe('the Slack message when the gate ends', () => {
   it('an inconclusive pause: the inconclusive metric decides, the rollout is left for a human', () => {
     const message = finishedMessage(inconclusive(), context, words)
     accepted(message)
-    expect(header(message)).toMatch(/^❔ Inconclusive — rollout vote paused at step 6\/9 for a human/)
+    expect(header(message)).toMatch(/^❔ Inconclusive — rollout vote paused for a human, canary at 50%: p99-latency inconclusive at step 6\/9/)
     const text = allText(message)
     expect(text).toContain('*The gate*\\npaused for a human')
     expect(text).toContain('*p99-latency* (step 6/9): 0.4 — Inconclusive')

@@ -26,7 +26,7 @@ export async function atMost(work: Promise<unknown>, ms: number): Promise<void> 
  * still be inside a request: `settled` waits at most CANCEL_SETTLE_MS for it), its error, or
  * undefined when it ended by itself.
  */
-export async function untilCancelled(loop: Promise<void>, signal: AbortSignal): Promise<{ cancelled: true; settled: () => Promise<void> } | { cancelled: false; error?: unknown }> {
+export async function untilCancelled(loop: Promise<void>, signal: AbortSignal): Promise<{ cancelled: true; settled: () => Promise<void>; loop: Promise<unknown> } | { cancelled: false; error?: unknown }> {
   const steering = loop.then(
     () => undefined,
     (error: unknown) => ({ error })
@@ -36,7 +36,7 @@ export async function untilCancelled(loop: Promise<void>, signal: AbortSignal): 
     else signal.addEventListener('abort', () => resolve('cancelled'), { once: true })
   })
   const first = await Promise.race([steering, cancelled])
-  if (first === 'cancelled' || signal.aborted) return { cancelled: true, settled: () => atMost(steering, CANCEL_SETTLE_MS) }
+  if (first === 'cancelled' || signal.aborted) return { cancelled: true, settled: () => atMost(steering, CANCEL_SETTLE_MS), loop: steering }
   return first ? { cancelled: false, error: first.error } : { cancelled: false }
 }
 
@@ -48,4 +48,32 @@ export function cancelBudget(hurry?: AbortSignal): AbortSignal {
 /** The verified abort of the cancel path, on a hurried target, polled in real time within `budget`. */
 export function abortOnCancel<S extends TargetState>(target: Target<S>, reason: string, state: S, budget: AbortSignal): Promise<{ record: AbortRecord; state: S }> {
   return target.abort(reason, state, { clock: systemClock, pollMs: 500, confirmMs: CANCEL_BUDGET_MS, signal: budget })
+}
+
+/** How long, after the abort on cancel, a write that was still in flight may take to land. */
+export const LATE_WRITE_MS = 2_000
+
+/**
+ * A write the loop had in flight when the job was cancelled (an image sent a moment before) can land
+ * after the abort: Argo then starts that revision and clears the abort, and a Deployment's canary is
+ * created after it was scaled down. When the loop's last call settles within LATE_WRITE_MS (cut short
+ * by the runner's second signal), the target is read again and, if the canary is live again, aborted
+ * again. Returns the second abort when one was made.
+ */
+export async function abortAfterLateWrite<S extends TargetState>(
+  target: Target<S>,
+  loop: Promise<unknown>,
+  reason: string,
+  hurry: AbortSignal | undefined,
+  warn: (message: string) => void
+): Promise<{ record: AbortRecord; state: S } | undefined> {
+  let settled = false
+  const watched = loop.then(() => (settled = true))
+  const cut = new Promise<void>((resolve) => (hurry?.aborted ? resolve() : hurry?.addEventListener('abort', () => resolve(), { once: true })))
+  await Promise.race([atMost(watched, LATE_WRITE_MS), cut])
+  if (!settled || hurry?.aborted) return undefined
+  const state = await target.read().catch(() => undefined)
+  if (!state || state.aborted || !state.updating) return undefined
+  warn(`${target.name}: a write in flight when the workflow was cancelled landed after the abort (${state.description}); aborting again`)
+  return abortOnCancel(target, reason, state, cancelBudget(hurry))
 }

@@ -11,7 +11,7 @@ import { describeStep, type AnalysisGate, type RolloutPlan } from '../plan/rollo
 import type { GateResult } from '../report/model.js'
 import type { Target, TargetState } from '../targets/target.js'
 import { decide, onFailure, onVerdict, owesAbort, type Action, type Policies } from './decide.js'
-import { abortOnCancel, ABORT_CONFIRM_MS, atMost, cancelBudget, untilCancelled } from './cancel.js'
+import { abortAfterLateWrite, abortOnCancel, ABORT_CONFIRM_MS, atMost, cancelBudget, untilCancelled } from './cancel.js'
 import { Recorder } from './recorder.js'
 
 /** How often an unchanged wait is still reported in the log. */
@@ -113,6 +113,13 @@ export class Executor<S extends TargetState> {
       this.target.stopWrites('the workflow was cancelled')
       await first.settled()
       await this.cancelled()
+      if (this.record.outcome === 'aborted' && this.startRequested && !this.target.dryRun) {
+        const again = await abortAfterLateWrite(this.target.hurried(), first.loop, 'the workflow was cancelled (abort-on-cancel), again after a late write', this.o.hurry, (m) => this.log.warning(m)).catch(() => undefined)
+        if (again) {
+          this.record.abort = { ...again.record, requestedAt: this.record.abort?.requestedAt ?? again.record.requestedAt }
+          this.setLast(again.state)
+        }
+      }
       await atMost(this.stopBackground(), 500)
       return this.result()
     }

@@ -38,7 +38,7 @@ import type { Provider } from '../providers/provider.js'
 import type { GateResult, StepRecord } from '../report/model.js'
 import type { Target, TargetState } from '../targets/target.js'
 import type { WebhookCaller } from '../webhooks/flagger.js'
-import { abortOnCancel, ABORT_CONFIRM_MS, cancelBudget, untilCancelled } from './cancel.js'
+import { abortAfterLateWrite, abortOnCancel, ABORT_CONFIRM_MS, cancelBudget, untilCancelled } from './cancel.js'
 import { Recorder } from './recorder.js'
 
 
@@ -162,6 +162,10 @@ export class FlaggerLoop<S extends TargetState> {
       this.target.stopWrites('the workflow was cancelled')
       await first.settled()
       await this.cancelled()
+      if (this.record.outcome === 'aborted' && this.startRequested) {
+        const again = await abortAfterLateWrite(this.target.hurried(), first.loop, 'the workflow was cancelled (abort-on-cancel), again after a late write', this.o.hurry, (m) => this.log.warning(m)).catch(() => undefined)
+        if (again) this.setLast(again.state)
+      }
       return this.record.result()
     }
     if ('error' in first) {

@@ -57,7 +57,23 @@ export async function abortAndConfirm(
   if (options.dryRun) return { record, state: before }
   let watched: { state: RolloutState; met: boolean }
   try {
-    watched = await waitUntil(client, abortShown, { ...options, pollMs: Math.min(options.pollMs, 1000), until: requestedAt + options.confirmMs })
+    const until = requestedAt + options.confirmMs
+    const watch = { ...options, pollMs: Math.min(options.pollMs, 1000), until }
+    // A write still in flight when the abort went out (an image sent just before a cancel) can land
+    // after it: the controller then starts that new revision and clears the abort. Seen, the abort
+    // is sent again, for the revision that is now live.
+    let revision = before.currentPodHash
+    for (let resent = 0; ; resent++) {
+      const newer = (s: RolloutState): boolean => !s.abort && s.currentPodHash !== revision
+      watched = await waitUntil(client, (s) => abortShown(s) || (resent < 2 && newer(s)), watch)
+      if (watched.met && !abortShown(watched.state) && newer(watched.state)) {
+        revision = watched.state.currentPodHash
+        log.warning(`rollout ${client.name}: a new revision (${revision ?? '?'}) went live after the abort and cleared it; aborting again`)
+        await client.abort()
+        continue
+      }
+      break
+    }
   } catch (error) {
     // The abort was sent; only seeing it failed. Say so rather than call the abort failed.
     log.warning(`rollout ${client.name}: the abort was sent, but reading the rollout back failed: ${(error as Error).message}`)

@@ -8,12 +8,26 @@ import type { YamlPath } from './load.js'
 import { fieldPath, type TemplateMetric } from './templates.js'
 
 export class MetricChecker {
+  /** Fields whose args could not be substituted: what is wrong with them then follows from that, and is not reported again. */
+  private readonly unresolved: YamlPath[] = []
+
   constructor(
     private readonly metric: TemplateMetric,
     readonly issues: IssueList
   ) {}
 
+  /** Marks a field whose placeholders stay unsubstituted. */
+  unresolvedAt(field: YamlPath): void {
+    this.unresolved.push(field)
+  }
+
+  private followsFromUnresolved(field: YamlPath): boolean {
+    const startsWith = (path: YamlPath, prefix: YamlPath): boolean => prefix.every((key, i) => path[i] === key)
+    return this.unresolved.some((u) => startsWith(field, u) || (field.length > 0 && startsWith(u, field)))
+  }
+
   report(field: YamlPath, message: string): void {
+    if (this.followsFromUnresolved(field)) return
     this.issues.add({
       where: this.metric.doc.at([...this.metric.path, ...field]),
       subject: `metric "${this.metric.raw.name}"`,

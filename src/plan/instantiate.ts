@@ -125,6 +125,8 @@ const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g
 interface Substitution {
   args: ArgValues
   report: (path: YamlPath, message: string) => void
+  /** Declared args without a value (already reported): their placeholders are left, and the field marked. */
+  missing?: { names: ReadonlySet<string>; mark: (path: YamlPath) => void }
 }
 
 /** The value with every `{{args.name}}` replaced; unknown placeholders are reported. */
@@ -137,6 +139,10 @@ export function substitute(value: unknown, sub: Substitution, path: YamlPath = [
         return whole
       }
       const arg = sub.args.get(match[1])
+      if (!arg && sub.missing?.names.has(match[1])) {
+        sub.missing.mark(path)
+        return whole
+      }
       if (!arg) {
         sub.report(path, `${whole} names an arg the template does not declare (declare it under spec.args)`)
         return whole
@@ -436,12 +442,27 @@ function sampleSizeSpec(sample: CheckedSampleSize, metric: TemplateMetric, canar
 }
 
 /** One metric of a template with its args applied, checked; undefined when it has problems. */
-function instantiateMetric(template: AnalysisTemplate, metric: TemplateMetric, args: ArgValues, dryRunList: DryRunRule[], context: InstantiateContext & ArgContext, issues: IssueList): Omit<MetricSpec, 'name'> | undefined {
+function instantiateMetric(
+  template: AnalysisTemplate,
+  metric: TemplateMetric,
+  args: ArgValues,
+  dryRunList: DryRunRule[],
+  context: InstantiateContext & ArgContext,
+  issues: IssueList,
+  missing: ReadonlySet<string> = new Set()
+): Omit<MetricSpec, 'name'> | undefined {
   const before = issues.issues.length
   const check = new MetricChecker(metric, issues)
-  const raw = substitute(metric.raw, { args, report: (path, message) => check.report(path, message) }) as typeof metric.raw
-  // Unresolved placeholders would only cause follow-on errors in the fields that hold them.
-  if (issues.issues.length > before) return undefined
+  const raw = substitute(metric.raw, {
+    args,
+    report: (path, message) => {
+      check.report(path, message)
+      check.unresolvedAt(path)
+    },
+    missing: { names: missing, mark: (path) => check.unresolvedAt(path) }
+  }) as typeof metric.raw
+  // A field left with placeholders is reported once; every other field is still checked, so a
+  // plan's problems are all found in one pass (lint), and the metric is not made.
   const intervalMs = check.duration('interval', raw.interval, false)
   const initialDelayMs = check.duration('initialDelay', raw.initialDelay, true) ?? 0
   let count: number | undefined = check.whole(['count'], raw.count, 0, 0)
@@ -558,10 +579,12 @@ export function instantiateMetrics(templates: AnalysisTemplate[], context: Insta
     )
     if (template.scoring) scorings.push({ scoring: template.scoring, template: template.name })
     const args = resolveArgs(template, context, issues)
-    if (issues.issues.length > before) continue
+    const argsResolved = issues.issues.length === before
+    // Args without a value were reported: their fields are skipped, the rest of each metric still checked.
+    const missing = new Set(template.args.map((arg) => arg.name).filter((name) => !args.has(name)))
     for (const metric of template.metrics) {
-      const spec = instantiateMetric(template, metric, args, [...templateRules, ...stepRules], context, issues)
-      if (!spec) continue
+      const spec = instantiateMetric(template, metric, args, [...templateRules, ...stepRules], context, issues, missing)
+      if (!spec || !argsResolved) continue
       const name = (counts.get(metric.raw.name) ?? 0) > 1 ? `${template.name}/${metric.raw.name}` : metric.raw.name
       specs.push({ name, ...spec })
     }
