@@ -82,3 +82,22 @@ export function memoryLogger(): Logger & { lines: string[] } {
     }
   }
 }
+
+/**
+ * One target's lines among several running at once (`[eu-west] …`). Its groups become headings:
+ * the runner's groups do not nest, and a sibling's lines would land inside them.
+ */
+export function prefixedLogger(log: Logger, prefix: string): Logger {
+  const tag = (message: string): string => `[${prefix}] ${message}`
+  return {
+    info: (message) => log.info(tag(message)),
+    notice: (message, annotation) => log.notice(tag(message), annotation),
+    warning: (message, annotation) => log.warning(tag(message), annotation),
+    error: (message, annotation) => log.error(tag(message), annotation),
+    debug: (message) => log.debug(tag(message)),
+    group: async (name, body) => {
+      log.info(tag(`▸ ${name}`))
+      return body()
+    }
+  }
+}
