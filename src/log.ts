@@ -90,7 +90,8 @@ export function memoryLogger(): Logger & { lines: string[] } {
 export function prefixedLogger(log: Logger, prefix: string): Logger {
   const tag = (message: string): string => `[${prefix}] ${message}`
   return {
-    info: (message) => log.info(tag(message)),
+    // Every line of a multi-line text (a diff of steps): siblings' lines may come between them.
+    info: (message) => log.info(message.split('\n').map(tag).join('\n')),
     notice: (message, annotation) => log.notice(tag(message), annotation),
     warning: (message, annotation) => log.warning(tag(message), annotation),
     error: (message, annotation) => log.error(tag(message), annotation),

@@ -11,7 +11,7 @@ import { targetsOutput } from '../../src/main.js'
 import { finishedFor, postAction, STARTED_STATE, startedStates, type StartedState } from '../../src/post-state.js'
 import { reportJson } from '../../src/report/json.js'
 import type { GateResult } from '../../src/report/model.js'
-import { renderReport } from '../../src/report/render.js'
+import { progressTitle, renderReport } from '../../src/report/render.js'
 import { Secrets } from '../../src/secrets.js'
 import { VirtualClock } from '../support/virtual-clock.js'
 
@@ -199,6 +199,7 @@ describe('the report of several targets', () => {
     expect(sections).toEqual([...sections].sort((a, b) => a - b))
     // Each section's own headings sit one level below its target's.
     expect(markdown).toMatch(/^### ❌ Failed — rollout us aborted/m)
+    expect(progressTitle(result)).toBe('In progress: eu-west promoted, us-east aborted, ap-south aborted')
     const json = reportJson(result) as { verdict: string; targets: Array<{ name: string; verdict: string; outcome: string }> }
     expect(json.verdict).toBe('Failed')
     expect(json.targets.map((t) => [t.name, t.verdict, t.outcome])).toEqual([

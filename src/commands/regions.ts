@@ -105,7 +105,9 @@ export async function regions(context: CommandContext, runner: TargetRunner = { 
     if (result && slot.stoppedBy) result = relabel(result, siblingReason(slot.stoppedBy))
     if (!result) {
       const why = !finished
-        ? 'waiting for its wave'
+        ? slot.started
+          ? 'starting'
+          : 'waiting for its wave'
         : failure
           ? `not started: ${failure.spec.name} ${failedWord(failure.result!.verdict)} in an earlier wave`
           : context.signal.aborted

@@ -152,6 +152,7 @@ export function headlineText(result: GateResult): string {
 
 /** The title of a running check: where the run is now. */
 export function progressTitle(snapshot: GateResult): string {
+  if (snapshot.targets) return `In progress: ${snapshot.targets.map((t) => `${t.name} ${targetProgress(t)}`).join(', ')}`
   const name = snapshot.rollout?.name ?? 'the rollout'
   const kind = snapshot.rollout?.kind ?? 'rollout'
   const running = snapshot.steps?.find((s) => s.result === 'running')
@@ -424,6 +425,15 @@ function targetsHeadline(result: GateResult): string {
   const worst = targets.find((t) => t.result.verdict === result.verdict && result.verdict !== 'Successful')
   const why = worst ? (worst.result.configErrors.length ? undefined : decidingWhy(worst.result)) : undefined
   return `${result.verdict} — ${targets.length} targets: ${each}${why ? `; ${worst!.name}: ${why}` : ''}`
+}
+
+/** Where one target stands, for the running check's title. */
+function targetProgress(target: NonNullable<GateResult['targets']>[number]): string {
+  if (!target.started) return 'waiting'
+  const steps = target.result.steps ?? []
+  const running = steps.find((s) => s.result === 'running')
+  if (running) return `at step ${running.index + 1}/${steps.length}, canary ${running.weight ?? '?'}%`
+  return target.result.outcome === 'none' ? 'starting' : target.result.outcome
 }
 
 /** A target's own report under its heading: its headings one level down. */
