@@ -5,6 +5,7 @@ import { formatDuration, parseDuration } from './plan/duration.js'
 import { parseArgsInput } from './plan/instantiate.js'
 import { splitPlanInput } from './plan/load.js'
 import { NERDGRAPH_URLS } from './providers/newrelic.js'
+import { parseTargets, readTargets, WAVES, type TargetSpec, type Waves } from './regions/targets.js'
 import type { Secrets } from './secrets.js'
 
 export const COMMANDS = ['run', 'analyze', 'promote', 'abort', 'retry', 'status', 'lint'] as const
@@ -50,6 +51,10 @@ export interface Inputs {
   pushgatewayUrl?: string
   /** The region label of those series (and of their Pushgateway group). */
   region?: string
+  /** Several regions or clusters in one gate (src/regions/), each with its merged inputs. */
+  targets?: TargetSpec[]
+  /** How the targets go: the first alone and the rest after it passes, or all at once. */
+  waves?: Waves
 }
 
 /** Reads one input as the runner passes it (INPUT_<NAME>), trimmed; '' when unset. */
@@ -344,9 +349,23 @@ export function readInputs(get: InputReader, secrets: Secrets): Inputs {
     if (!inputs.deployment && command !== 'run' && command !== 'lint') issues.add({ where: 'input "deployment"', message: 'is required with target-kind deployment: the name of the Deployment whose canary the gate drives' })
     if (get('ingress') && inputs.router === 'gateway-api') issues.add({ where: 'input "ingress"', message: 'names an nginx Ingress, and router is gateway-api (use the input "route")' })
     if (get('route') && inputs.router === 'nginx') issues.add({ where: 'input "route"', message: 'names a Gateway API HTTPRoute, and router is nginx (use the input "ingress")' })
-  } else if (commandValid && command !== 'analyze' && command !== 'lint' && !rollout) {
+  } else if (commandValid && command !== 'analyze' && command !== 'lint' && !rollout && !get('targets')) {
     issues.add({ where: 'input "rollout"', message: `is required for command ${command}: the name of the Argo Rollout to drive` })
   }
+  readTargetsInputs(get, secrets, issues, inputs, commandValid)
   if (issues.issues.length) throw new ConfigError(issues.issues)
   return inputs
+}
+
+/** targets and waves: each entry read as the top-level inputs are, once those are valid. */
+function readTargetsInputs(get: InputReader, secrets: Secrets, issues: IssueList, inputs: Inputs, commandValid: boolean): void {
+  const text = get('targets')
+  if (get('waves') !== '' || text !== '') inputs.waves = oneOf(issues, 'waves', get('waves'), WAVES, 'first-then-rest')
+  if (text === '') return
+  if (commandValid && inputs.command !== 'run' && inputs.command !== 'lint') {
+    issues.add({ where: 'input "targets"', message: `is for command run only: command ${inputs.command} acts on one rollout (run it once per region, e.g. with a matrix)` })
+    return
+  }
+  const entries = parseTargets(text, issues)
+  if (entries && issues.empty) inputs.targets = readTargets(get, entries, secrets, issues, readInputs)
 }

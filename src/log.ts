@@ -82,3 +82,23 @@ export function memoryLogger(): Logger & { lines: string[] } {
     }
   }
 }
+
+/**
+ * One target's lines among several running at once (`[eu-west] …`). Its groups become headings:
+ * the runner's groups do not nest, and a sibling's lines would land inside them.
+ */
+export function prefixedLogger(log: Logger, prefix: string): Logger {
+  const tag = (message: string): string => `[${prefix}] ${message}`
+  return {
+    // Every line of a multi-line text (a diff of steps): siblings' lines may come between them.
+    info: (message) => log.info(message.split('\n').map(tag).join('\n')),
+    notice: (message, annotation) => log.notice(tag(message), annotation),
+    warning: (message, annotation) => log.warning(tag(message), annotation),
+    error: (message, annotation) => log.error(tag(message), annotation),
+    debug: (message) => log.debug(tag(message)),
+    group: async (name, body) => {
+      log.info(tag(`▸ ${name}`))
+      return body()
+    }
+  }
+}

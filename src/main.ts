@@ -50,6 +50,8 @@ async function dispatch(context: CommandContext): Promise<GateResult> {
     case 'analyze':
       return analyze(context)
     case 'run':
+      // Several regions or clusters: each runs the same `run`, in waves (src/commands/regions.ts).
+      if (context.inputs.targets) return (await import('./commands/regions.js')).regions(context)
       return (await import('./commands/cluster.js')).run(context)
     case 'lint':
       return (await import('./commands/lint.js')).lint(context)
@@ -126,7 +128,9 @@ export async function publish(result: GateResult, context: RunContext, runner: R
     ['outcome', () => result.outcome],
     ['failed-metrics', () => secrets.redact(failedMetrics(result).join(','))],
     ['report', () => file],
-    ['next-steps', () => secrets.redact((result.nextSteps ?? []).join('\n'))]
+    ['next-steps', () => secrets.redact((result.nextSteps ?? []).join('\n'))],
+    // With targets: each one's verdict and outcome, as JSON.
+    ...(result.targets ? [['targets', () => secrets.redact(JSON.stringify(targetsOutput(result)))] as [string, () => string]] : [])
   ]
   for (const [name, value] of outputs) {
     try {
@@ -142,10 +146,16 @@ export async function publish(result: GateResult, context: RunContext, runner: R
   }
 }
 
+/** The `targets` output: `[{"name":"eu-west","verdict":"Successful","outcome":"promoted",…}]`. */
+export function targetsOutput(result: GateResult): Array<Record<string, unknown>> {
+  return (result.targets ?? []).map((t) => ({ name: t.name, verdict: t.result.verdict, outcome: t.result.outcome, started: t.started, context: t.context, namespace: t.namespace, reason: t.result.reasons[0] }))
+}
+
 /** The result with every measured value in its bounded JSON form, for renderers that walk it. */
 function displayCopy(result: GateResult): GateResult {
   return {
     ...result,
+    targets: result.targets?.map((target) => ({ ...target, result: displayCopy(target.result) })),
     analyses: result.analyses.map((analysis) => ({
       ...analysis,
       outcome: {
@@ -215,7 +225,9 @@ export async function run(runner: Runner = coreRunner()): Promise<void> {
       if (watchdog) clearTimeout(watchdog)
       await publish(result, await contextOf(), runner, secrets, log)
       // The post step acts only when this step was interrupted before it could settle the canary.
-      runner.saveState(FINISHED_STATE, JSON.stringify({ outcome: result.outcome, interrupted: cancel.signal.aborted || crashed }))
+      // With targets, each one's outcome too: the post step settles each target on its own.
+      const targets = result.targets && Object.fromEntries(result.targets.map((t) => [t.name, t.result.outcome]))
+      runner.saveState(FINISHED_STATE, JSON.stringify({ outcome: result.outcome, interrupted: cancel.signal.aborted || crashed, targets }))
       // Slack and the webhook alongside the comment and the check: a cancelled run has seconds left.
       const notifying = notices.finished(result, cancel.signal)
       // The comment and the check never decide the exit code: their failures are warnings.

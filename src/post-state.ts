@@ -16,12 +16,32 @@ export interface StartedState {
   abortOnCancel: boolean
   /** A Deployment whose traffic the gate drives: the router to put back at weight 0. */
   deployment?: { router: 'nginx' | 'gateway-api'; ingress?: string; route?: string; service?: string }
+  /** With the input targets: which target (region) this is. */
+  target?: string
 }
 
 export interface FinishedState {
   outcome: 'promoted' | 'aborted' | 'paused' | 'none'
   /** Cancelled or crashed: the outcome may not be what the gate meant to leave. */
   interrupted: boolean
+  /** With the input targets: each target's outcome, by name. */
+  targets?: Record<string, FinishedState['outcome']>
+}
+
+/**
+ * What STARTED_STATE holds: one entry per target this run started (a list, with the input targets),
+ * or the single object a run without targets (and an older version) saves.
+ */
+export function startedStates(text: string): StartedState[] {
+  const parsed = parseState<StartedState | StartedState[]>(text)
+  if (!parsed || typeof parsed !== 'object') return []
+  return Array.isArray(parsed) ? parsed : [parsed]
+}
+
+/** The finished state as one target sees it: its own outcome when the run had several. */
+export function finishedFor(finished: FinishedState | undefined, started: StartedState): FinishedState | undefined {
+  const own = started.target === undefined ? undefined : finished?.targets?.[started.target]
+  return finished && own ? { ...finished, outcome: own } : finished
 }
 
 /** Whether the post step must act: a canary was started and the main step did not settle it. */

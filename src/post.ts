@@ -6,8 +6,8 @@ import { systemClock } from './clock.js'
 import { Kubectl } from './kube/kubectl.js'
 import { RolloutClient } from './kube/rollout.js'
 import { abortAndConfirm } from './kube/watch.js'
-import { runnerLogger, type Logger } from './log.js'
-import { FINISHED_STATE, parseState, postAction, STARTED_STATE, type FinishedState, type StartedState } from './post-state.js'
+import { prefixedLogger, runnerLogger, type Logger } from './log.js'
+import { FINISHED_STATE, finishedFor, parseState, postAction, STARTED_STATE, startedStates, type FinishedState, type StartedState } from './post-state.js'
 import { escapeHtml } from './report/markdown.js'
 import { coreRunner, type Runner } from './runner.js'
 import { Secrets } from './secrets.js'
@@ -19,15 +19,21 @@ const CONFIRM_MS = 20_000
 
 export async function post(runner: Runner = coreRunner()): Promise<void> {
   const log = runnerLogger(runner, new Secrets((value) => runner.setSecret(value)))
-  const started = parseState<StartedState>(runner.getState(STARTED_STATE))
   const finished = parseState<FinishedState>(runner.getState(FINISHED_STATE))
+  const started = startedStates(runner.getState(STARTED_STATE))
+  if (started.length === 0) log.debug('post step: the main step started no canary: nothing to do')
+  // With targets, one entry per region or cluster the main step started: each is settled on its own.
+  for (const entry of started) await settle(runner, entry.target === undefined ? log : prefixedLogger(log, entry.target), entry, finishedFor(finished, entry))
+}
+
+async function settle(runner: Runner, log: Logger, started: StartedState, finished: FinishedState | undefined): Promise<void> {
   const action = postAction(started, finished)
-  if (action === 'nothing' || !started) {
-    log.debug('post step: the main step settled the canary (or started none): nothing to do')
+  if (action === 'nothing') {
+    log.debug('post step: the main step settled the canary: nothing to do')
     return
   }
   const what = finished ? 'was cancelled and its abort did not go through' : 'was stopped before it could finish'
-  const target = `${started.deployment ? 'deployment' : 'rollout'} ${started.rollout} in ${started.namespace}`
+  const target = `${started.deployment ? 'deployment' : 'rollout'} ${started.rollout} in ${started.namespace}${started.target === undefined ? '' : ` (target ${started.target}${started.context ? `, context ${started.context}` : ''})`}`
   if (action === 'report-left') {
     const check = started.deployment ? `kubectl get deployment ${started.rollout}-canary -n ${started.namespace}` : `kubectl argo rollouts get rollout ${started.rollout} -n ${started.namespace}`
     const text = `canary-gate's main step ${what}; abort-on-cancel is false, so ${target} was left as it was: check it with ${check}`

@@ -169,3 +169,22 @@ function execute<S extends TargetState>(context: CommandContext, plan: RolloutPl
     remember
   }).drive()
 }
+
+/**
+ * The plan read and checked as `run` reads it, without touching the cluster: several targets are
+ * all checked before the first one starts (src/commands/regions.ts). Throws the ConfigError run would.
+ */
+export async function checkRunPlan(context: CommandContext): Promise<void> {
+  const issues = new IssueList()
+  const docs = await loadPlanFiles(context.inputs.plan, context.cwd, issues, PLAN_READER)
+  const canary = docs.find((doc) => doc.kind === 'Canary')
+  if (!canary) {
+    loadPlan(context, docs, issues)
+    return
+  }
+  if (context.inputs.targetKind !== 'deployment') {
+    issues.add({ where: canary.at(['kind']), subject: `canary "${canary.name}"`, message: 'is a Flagger Canary, which releases a Deployment: set target-kind: deployment (an Argo Rollout keeps its own canary steps)' })
+    issues.throwIfAny()
+  }
+  loadFlaggerPlan(docs, context, issues)
+}

@@ -106,6 +106,8 @@ export function reportJson(result: GateResult): Record<string, unknown> {
       watchedMs: result.kubectl.watchedMs,
       callsPerMinute: result.kubectl.watchedMs > 0 ? Math.round((result.kubectl.calls / result.kubectl.watchedMs) * 60_000 * 10) / 10 : undefined
     },
+    // With targets: each region's or cluster's own report, in the same shape.
+    targets: result.targets?.map((target) => ({ name: target.name, context: target.context, namespace: target.namespace, started: target.started, ...reportJson(target.result) })),
     analyses: result.analyses.map((analysis) => ({
       label: analysis.label,
       stepIndex: analysis.stepIndex,
@@ -124,6 +126,7 @@ export function reportJson(result: GateResult): Record<string, unknown> {
 /** Names of deciding metrics that ended Failed or Error, across every analysis, without repeats. */
 export function failedMetrics(result: GateResult): string[] {
   const names = new Set<string>()
+  for (const target of result.targets ?? []) for (const name of failedMetrics(target.result)) names.add(name)
   for (const analysis of result.analyses) {
     for (const metric of analysis.outcome.metrics) {
       if (!metric.spec.dryRun && (metric.phase === 'Failed' || metric.phase === 'Error')) names.add(metric.spec.name)

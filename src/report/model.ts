@@ -79,4 +79,17 @@ export interface GateResult {
   nextSteps?: string[]
   /** kubectl processes started while the rollout was watched, and for how long it was watched. */
   kubectl?: { calls: number; watchedMs: number }
+  /** Several regions or clusters in one gate (input targets): each one's own result; this one is their worst. */
+  targets?: TargetRecord[]
+}
+
+/** One region or cluster of a gate with targets. */
+export interface TargetRecord {
+  name: string
+  /** The kubeconfig context and namespace it ran in. */
+  context?: string
+  namespace: string
+  /** False for a target of a later wave that never started. */
+  started: boolean
+  result: GateResult
 }

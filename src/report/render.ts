@@ -110,6 +110,7 @@ export function decidingWhy(result: GateResult, at = decidingStep(result)): stri
 
 /** What happened and why, in one line: the verdict, what the gate did, the deciding metric. Plain text (check titles). */
 export function headlineText(result: GateResult): string {
+  if (result.targets) return targetsHeadline(result)
   const name = result.rollout?.name ?? 'the rollout'
   const kind = result.rollout?.kind ?? 'rollout'
   const count = result.steps?.length ?? 0
@@ -151,6 +152,7 @@ export function headlineText(result: GateResult): string {
 
 /** The title of a running check: where the run is now. */
 export function progressTitle(snapshot: GateResult): string {
+  if (snapshot.targets) return `In progress: ${snapshot.targets.map((t) => `${t.name} ${targetProgress(t)}`).join(', ')}`
   const name = snapshot.rollout?.name ?? 'the rollout'
   const kind = snapshot.rollout?.kind ?? 'rollout'
   const running = snapshot.steps?.find((s) => s.result === 'running')
@@ -390,6 +392,7 @@ function join(parts: string[]): string {
 
 /** The report as Markdown, cut to `limit` characters by dropping detail first. */
 export function renderReport(result: GateResult, options: RenderOptions): string {
+  if (result.targets) return targetsReport(result, options)
   const limit = options.limit ?? GITHUB_TEXT_LIMIT
   const head = options.marker ? [options.marker] : []
   const shortened = '\n_Shortened to fit GitHub; the JSON report has every measurement._\n'
@@ -411,4 +414,68 @@ export function renderReport(result: GateResult, options: RenderOptions): string
   const essentials = join([...head, ...sections(result, options.context, { perMetric: 0, maxRows: 0 }).filter((s) => s.drop === 0).map((s) => s.text)])
   const note = '\n\n_Cut to fit GitHub; the JSON report has the rest._\n'
   return essentials.length <= limit ? essentials : `${essentials.slice(0, limit - note.length)}${note}`
+}
+
+// ── Several regions or clusters in one gate (input targets) ──────────────────────────────────────
+
+/** `Failed — 2 targets: eu-west promoted, us-east aborted; us-east: error-rate 2.68 > 2`. */
+function targetsHeadline(result: GateResult): string {
+  const targets = result.targets!
+  const each = targets.map((t) => `${t.name} ${t.started ? t.result.outcome : 'not started'}`).join(', ')
+  const worst = targets.find((t) => t.result.verdict === result.verdict && result.verdict !== 'Successful')
+  const why = worst ? (worst.result.configErrors.length ? undefined : decidingWhy(worst.result)) : undefined
+  return `${result.verdict} — ${targets.length} targets: ${each}${why ? `; ${worst!.name}: ${why}` : ''}`
+}
+
+/** Where one target stands, for the running check's title. */
+function targetProgress(target: NonNullable<GateResult['targets']>[number]): string {
+  if (!target.started) return 'waiting'
+  const steps = target.result.steps ?? []
+  const running = steps.find((s) => s.result === 'running')
+  if (running) return `at step ${running.index + 1}/${steps.length}, canary ${running.weight ?? '?'}%`
+  return target.result.outcome === 'none' ? 'starting' : target.result.outcome
+}
+
+/** A target's own report under its heading: its headings one level down. */
+function demoted(markdown: string): string {
+  let fenced = false
+  return markdown
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('```')) fenced = !fenced
+      return !fenced && /^#{2,5} /.test(line) ? `#${line}` : line
+    })
+    .join('\n')
+}
+
+/** The summary table across targets first, then one section per target, each cut to its share of the limit. */
+function targetsReport(result: GateResult, options: RenderOptions): string {
+  const limit = options.limit ?? GITHUB_TEXT_LIMIT
+  const targets = result.targets!
+  const rows = targets.map((t) => [
+    `${verdictIcon(t.result.verdict)} ${cell(t.name)}`,
+    `${t.context ? code(t.context) : 'current context'} / ${code(t.namespace)}`,
+    t.result.verdict,
+    t.started ? t.result.outcome : 'not started',
+    cell(truncate((t.result.configErrors.length ? undefined : decidingWhy(t.result)) ?? t.result.reasons[0] ?? '', 200)),
+    t.started ? formatDuration(t.result.finishedAt - t.result.startedAt) : '–'
+  ])
+  const head = [
+    ...(options.marker ? [options.marker] : []),
+    `## ${verdictIcon(result.verdict)} ${cell(headlineText(result))}`,
+    subline(result, options.context),
+    `### Targets\n\n${table(['Target', 'Context / namespace', 'Verdict', 'Outcome', 'Deciding reason', 'Duration'], rows)}`,
+    ...(result.reasons.length ? [`### Why\n\n${result.reasons.map((reason) => `- ${cell(reason)}`).join('\n')}`] : []),
+    ...result.notes.map((note) => `> ${cell(note)}`)
+  ]
+  const top = join(head)
+  const share = Math.max(2_000, Math.floor((limit - top.length) / Math.max(1, targets.length)) - 200)
+  const sections = targets.map((t) => {
+    const where = `${t.context ? `context ${code(t.context)}, ` : ''}namespace ${code(t.namespace)}`
+    const body = t.started ? demoted(renderReport(t.result, { context: options.context, limit: share })) : `_${cell(t.result.reasons[0] ?? 'not started')}._\n`
+    return `## ${verdictIcon(t.result.verdict)} ${cell(t.name)} — ${where}\n\n${body}`
+  })
+  const text = `${top}\n${sections.join('\n')}`
+  const note = '\n\n_Cut to fit GitHub; the JSON report has the rest._\n'
+  return text.length <= limit ? text : `${text.slice(0, limit - note.length)}${note}`
 }
