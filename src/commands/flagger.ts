@@ -6,7 +6,7 @@ import type { MetricSpec } from '../analysis/types.js'
 import { IssueList } from '../config-error.js'
 import { engineMetricChecker, runFlaggerCanary } from '../executor/flagger-loop.js'
 import { kubectlFromInputs } from '../kube/kubectl.js'
-import { STARTED_STATE, type StartedState } from '../post-state.js'
+import { STARTED_STATE } from '../post-state.js'
 import { readFlaggerPlans, type FlaggerPlan } from '../plan/flagger/read.js'
 import type { SourceDocument } from '../plan/load.js'
 import type { RawMatch } from '../plan/flagger/schema.js'
@@ -14,11 +14,11 @@ import { createProviders } from '../providers/index.js'
 import { HttpClient } from '../providers/http-client.js'
 import { MeasurementError, type Provider } from '../providers/provider.js'
 import type { GateResult } from '../report/model.js'
-import { DeploymentTarget } from '../targets/deployment.js'
 import { describeMatch, type HeaderMatch } from '../targets/routers/router.js'
 import { FlaggerWebhookCaller } from '../webhooks/flagger.js'
 import { checkCredentials } from './checks.js'
 import type { CommandContext } from './context.js'
+import { deploymentTarget, startedDeployment, type Routing } from './deployment-target.js'
 
 /** The canary's pods run in `<target>-canary` (the primary keeps `<target>-primary`, or `<target>`). */
 export const canaryDeploymentOf = (target: string): string => `${target}-canary`
@@ -128,29 +128,9 @@ export function loadFlaggerPlan(docs: SourceDocument[], context: CommandContext,
 export async function runFlagger(context: CommandContext, { plan, match }: FlaggerRelease): Promise<GateResult> {
   const { inputs, clock, log, secrets } = context
   const kubectl = kubectlFromInputs(inputs, log, clock)
-  const router = routerOf(plan)
-  const target = new DeploymentTarget({
-    kubectl,
-    name: plan.target.name,
-    namespace: plan.namespace,
-    log,
-    clock,
-    steps: [],
-    router,
-    ingress: plan.service.ingressRef?.name,
-    route: plan.service.name,
-    service: plan.service.name,
-    match,
-    readyThreshold: inputs.canaryReadyThreshold,
-    pollMs: inputs.pollIntervalMs
-  })
-  const started: StartedState = {
-    rollout: target.name,
-    namespace: target.namespace,
-    context: inputs.kubeContext,
-    abortOnCancel: inputs.abortOnCancel,
-    deployment: { router, ingress: plan.service.ingressRef?.name, route: plan.service.name, service: plan.service.name }
-  }
+  const routing: Routing = { name: plan.target.name, router: routerOf(plan), ingress: plan.service.ingressRef?.name, route: plan.service.name, service: plan.service.name, match }
+  const target = deploymentTarget(context, kubectl, routing, [])
+  const started = startedDeployment(context, routing)
   const dryRunJob: Provider = { measure: async () => Promise.reject(new MeasurementError('a Flagger metric has no Job provider', { permanent: true })) }
   const providerFor = createProviders({
     clock,

@@ -6,8 +6,9 @@ import type { Verdict } from '../analysis/types.js'
 import { ConfigError } from '../config-error.js'
 import { kubectlFromInputs } from '../kube/kubectl.js'
 import type { AbortRecord, GateResult, Outcome } from '../report/model.js'
-import { DeploymentTarget, type DeploymentState } from '../targets/deployment.js'
+import type { DeploymentState } from '../targets/deployment.js'
 import type { CommandContext } from './context.js'
+import { deploymentTarget, routingFromInputs } from './deployment-target.js'
 
 /** What the objects say of the canary, without a run to remember its steps. */
 export type DeploymentStanding = 'stable' | 'in progress' | 'rolled back' | 'promoted'
@@ -40,17 +41,7 @@ export async function manageDeployment(context: CommandContext): Promise<GateRes
   }
   const startedAt = clock.now()
   const kubectl = kubectlFromInputs(inputs, log, clock)
-  const target = new DeploymentTarget({
-    kubectl,
-    name: inputs.deployment!,
-    namespace: inputs.namespace,
-    log,
-    clock,
-    steps: [],
-    router: inputs.router ?? 'nginx',
-    ingress: inputs.ingress,
-    route: inputs.route,
-    readyThreshold: inputs.canaryReadyThreshold,
+  const target = deploymentTarget(context, kubectl, routingFromInputs(context), [], {
     pollMs: Math.min(inputs.pollIntervalMs, 2000),
     promotionTimeoutMs: Math.min(inputs.timeoutMs, 10 * 60_000)
   })

@@ -19,10 +19,11 @@ import { MeasurementError, type Provider } from '../providers/provider.js'
 import type { GateResult } from '../report/model.js'
 import { parseRollout, type RolloutState } from '../kube/rollout.js'
 import { ArgoRolloutTarget, type ArgoState } from '../targets/argo-rollout.js'
-import { DeploymentTarget, type DeploymentState } from '../targets/deployment.js'
+import type { DeploymentState } from '../targets/deployment.js'
 import type { Target, TargetState } from '../targets/target.js'
 import { checkArgsInput, checkCredentials, checkFinite, checkGateDrivenSteps, checkTimeBudget } from './checks.js'
 import type { CommandContext } from './context.js'
+import { deploymentTarget, routingFromInputs, startedDeployment } from './deployment-target.js'
 import { loadFlaggerPlan, runFlagger } from './flagger.js'
 
 /** The plan, checked whole before the cluster is touched. */
@@ -118,26 +119,9 @@ export async function run(context: CommandContext): Promise<GateResult> {
   const plan = read.plan!
   const kubectl = kubectlFromInputs(inputs, log, clock)
   if (inputs.targetKind === 'deployment') {
-    const target = new DeploymentTarget({
-      kubectl,
-      name: inputs.deployment!,
-      namespace: inputs.namespace,
-      log,
-      clock,
-      steps: plan.steps,
-      router: inputs.router ?? 'nginx',
-      ingress: inputs.ingress,
-      route: inputs.route,
-      readyThreshold: inputs.canaryReadyThreshold,
-      pollMs: inputs.pollIntervalMs
-    })
-    const started: StartedState = {
-      rollout: target.name,
-      namespace: target.namespace,
-      context: inputs.kubeContext,
-      abortOnCancel: inputs.abortOnCancel,
-      deployment: { router: inputs.router ?? 'nginx', ingress: inputs.ingress, route: inputs.route }
-    }
+    const routing = routingFromInputs(context)
+    const target = deploymentTarget(context, kubectl, routing, plan.steps)
+    const started = startedDeployment(context, routing)
     return execute(context, plan, target, analystFor<DeploymentState>(context, plan, kubectl, target.name, deploymentAsRollout), () => context.saveState?.(STARTED_STATE, JSON.stringify(started)))
   }
   const target = new ArgoRolloutTarget(kubectl, inputs.rollout!, inputs.namespace, log, plan.liveSteps)

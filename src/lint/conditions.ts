@@ -2,7 +2,7 @@
 // false, whatever the result. Conservative by design: "unknown" is the answer unless the condition's
 // own text proves it (a constant, bounds on one value that no number meets, len() below 0). An
 // evaluation error is an Error measurement, never a Failed one, so "never true" allows errors.
-import { evaluate, referencedNames, type Expr } from '../analysis/expr/index.js'
+import { childrenOf, evaluate, referencedNames, type Expr } from '../analysis/expr/index.js'
 
 type Comparison = '<' | '<=' | '>' | '>=' | '=='
 const COMPARISONS = new Set<string>(['<', '<=', '>', '>=', '=='])
@@ -24,36 +24,12 @@ function readsClock(expr: Expr): boolean {
   const visit = (node: Expr): void => {
     if (found) return
     if (node.kind === 'call' && node.name === 'now') found = true
-    for (const child of children(node)) visit(child)
+    for (const child of childrenOf(node)) visit(child)
   }
   visit(expr)
   return found
 }
 
-function children(node: Expr): readonly Expr[] {
-  switch (node.kind) {
-    case 'array':
-      return node.items
-    case 'member':
-      return [node.object, node.key]
-    case 'slice':
-      return [node.object, ...(node.from ? [node.from] : []), ...(node.to ? [node.to] : [])]
-    case 'chain':
-      return [node.inner]
-    case 'unary':
-      return [node.operand]
-    case 'binary':
-      return [node.left, node.right]
-    case 'conditional':
-      return [node.test, node.whenTrue, node.whenFalse]
-    case 'call':
-      return node.args
-    case 'predicate':
-      return [node.body]
-    default:
-      return []
-  }
-}
 
 /** The condition's value when it reads nothing (`false`, `1 > 2`); undefined when it reads the result. */
 function constant(expr: Expr): unknown {

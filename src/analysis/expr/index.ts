@@ -47,7 +47,8 @@ export function referencedNames(expr: Expr): string[] {
   return [...names]
 }
 
-function childrenOf(node: Expr): readonly Expr[] {
+/** The expressions directly inside `node`, in source order. */
+export function childrenOf(node: Expr): readonly Expr[] {
   switch (node.kind) {
     case 'literal':
     case 'name':
