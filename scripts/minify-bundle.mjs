@@ -4,6 +4,8 @@
 // deterministically (CI rebuilds and compares). Class names are kept: libraries read them (error
 // names, checks across copies). Function names are not: keeping them cost 55 KB (1.52 MB against the
 // 1.5 MB goal, measured when the judges landed), and no bundled library reads a plain function's name.
+// More terser (passes: 3, pure_getters, unsafe_methods/comps/math) saved 0.7 KB of 1.58 MB: not worth
+// the unsafe assumptions. What the bundle leaves out is decided before, in scripts/bundle.mjs.
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { minify } from 'terser'

@@ -1,0 +1,1 @@
+export const id=445;export const ids=[445];export const modules={6445:o=>{o.exports={}}};
