@@ -1,23 +1,14 @@
 // pushgateway-url and region as a workflow author writes them, and which gates push.
 import { describe, expect, it } from '@jest/globals'
 import { systemClock } from '../../src/clock.js'
-import { ConfigError, formatIssue } from '../../src/config-error.js'
-import { readInputs } from '../../src/inputs.js'
 import { memoryLogger } from '../../src/log.js'
 import { metricsReporting } from '../../src/metrics/pushgateway.js'
 import { Secrets } from '../../src/secrets.js'
+import { inputsFrom, problemsOf } from '../support/inputs.js'
 
-const read = (values: Record<string, string>, secrets = new Secrets()) => readInputs((name) => values[name] ?? '', secrets)
+const read = (values: Record<string, string>, secrets = new Secrets()) => inputsFrom(values, secrets)
 
-function problems(values: Record<string, string>): string[] {
-  try {
-    read(values)
-    return []
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map(formatIssue)
-    throw error
-  }
-}
+const problems = (values: Record<string, string>): string[] => problemsOf(() => read(values))
 
 describe('pushgateway-url and region', () => {
   it('reads the address and the region; the password in the address is a secret from the start', () => {

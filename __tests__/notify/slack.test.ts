@@ -3,16 +3,13 @@
 // whatever the result holds (huge names, hundreds of metrics, secrets), Slack accepts the message.
 import { describe, expect, it } from '@jest/globals'
 import { blocksProblem, judgePayload, LIMITS } from '../../emulators/slack/server.js'
-import { emptyTally, recordMeasurement } from '../../src/analysis/metric.js'
-import type { AnalysisOutcome, Measurement, MetricOutcome } from '../../src/analysis/types.js'
 import type { RunContext } from '../../src/github/context.js'
 import { finishedMessage, startedMessage, type Block, type SlackMessage } from '../../src/notify/slack.js'
 import type { GateResult } from '../../src/report/model.js'
 import * as words from '../../src/report/render.js'
 import { Secrets } from '../../src/secrets.js'
-import { metric } from '../support/metrics.js'
+import { analysis, outcomeOf, T0 } from '../support/results.js'
 
-const T0 = Date.UTC(2026, 1, 4, 6, 57, 30)
 const context: RunContext = {
   repository: 'acme/voting-app',
   owner: 'acme',
@@ -23,28 +20,6 @@ const context: RunContext = {
   sha: '175a032c0ffee0123456789abcdef0123456789a',
   pullRequest: { number: 17, headSha: '175a032c0ffee0123456789abcdef0123456789a', fork: false },
   runUrl: 'https://github.com/acme/voting-app/actions/runs/4242'
-}
-
-function outcomeOf(name: string, values: number[], phase: MetricOutcome['phase']): MetricOutcome {
-  const success = 'result.errorRate < 2'
-  const spec = metric({ name, success, count: values.length, intervalMs: 60_000, failureLimit: 1 })
-  const tally = values.reduce(
-    (t, value, i) =>
-      recordMeasurement(t, {
-        startedAt: T0 + i * 60_000,
-        finishedAt: T0 + i * 60_000 + 500,
-        phase: value < 2 ? 'Successful' : 'Failed',
-        value: { errorRate: value },
-        display: String(value),
-        message: `${value}: successCondition ${success} is ${value < 2}`
-      } satisfies Measurement),
-    emptyTally()
-  )
-  return { spec, tally, phase, message: phase === 'Failed' ? `failed ${values.length} > failureLimit 1: measured ${values.join(', ')}` : `${values.length} of ${values.length} passed` }
-}
-
-function analysis(metrics: MetricOutcome[], verdict: AnalysisOutcome['verdict']): AnalysisOutcome {
-  return { verdict, startedAt: T0, finishedAt: T0 + 120_000, metrics, reasons: metrics.map((m) => `${m.spec.name} ${m.phase}: ${m.message}`), ending: 'decided' }
 }
 
 function aborted(): GateResult {

@@ -1,17 +1,14 @@
 // The one renderer, as a reader meets it: the headline says what happened, values from outside
 // cannot break the Markdown, the Mermaid charts parse, and everything fits GitHub's limit.
 import { describe, expect, it } from '@jest/globals'
-import type { AnalysisOutcome, Measurement, MetricOutcome } from '../../src/analysis/types.js'
-import { emptyTally, recordMeasurement } from '../../src/analysis/metric.js'
 import type { RunContext } from '../../src/github/context.js'
 import type { GateResult, StepRecord } from '../../src/report/model.js'
 import { metricCharts, weightChart } from '../../src/report/charts.js'
 import { GITHUB_TEXT_LIMIT, headlineText, renderReport } from '../../src/report/render.js'
-import { metric } from '../support/metrics.js'
+import { analysis, outcomeOf, T0 } from '../support/results.js'
 import { contrast, hexColour } from '../support/contrast.js'
 import { mermaidBlocks, parseMermaid } from '../support/mermaid.js'
 
-const T0 = Date.UTC(2026, 1, 4, 6, 57, 30)
 const context: RunContext = {
   repository: 'acme/voting-app',
   owner: 'acme',
@@ -22,27 +19,6 @@ const context: RunContext = {
   sha: '175a032c0ffee0123456789abcdef0123456789a',
   runUrl: 'https://github.com/acme/voting-app/actions/runs/4242',
   workflowUrl: 'https://github.com/acme/voting-app/actions/workflows/promote-qa.yml'
-}
-
-function outcomeOf(name: string, values: number[], phase: MetricOutcome['phase'], success = 'result.errorRate < 2'): MetricOutcome {
-  const spec = metric({ name, success, count: values.length, intervalMs: 60_000, failureLimit: 1 })
-  const tally = values.reduce(
-    (t, value, i) =>
-      recordMeasurement(t, {
-        startedAt: T0 + i * 60_000,
-        finishedAt: T0 + i * 60_000 + 500,
-        phase: value < 2 ? 'Successful' : 'Failed',
-        value: { errorRate: value },
-        display: String(value),
-        message: `${value}: successCondition ${success} is ${value < 2}`
-      } satisfies Measurement),
-    emptyTally()
-  )
-  return { spec, tally, phase, message: phase === 'Failed' ? `failed ${values.length} > failureLimit 1: measured ${values.join(', ')}` : `${values.length} of ${values.length} passed` }
-}
-
-function analysis(metrics: MetricOutcome[], verdict: AnalysisOutcome['verdict']): AnalysisOutcome {
-  return { verdict, startedAt: T0, finishedAt: T0 + 120_000, metrics, reasons: metrics.map((m) => `${m.spec.name} ${m.phase}: ${m.message}`), ending: 'decided' }
 }
 
 const SEED_STEPS = ['setWeight 20%', 'pause 2m', 'analysis voting01-health-check', 'setWeight 50%', 'pause 3m', 'analysis voting01-canary-analysis', 'setWeight 100%', 'pause 1m', 'analysis voting01-canary-analysis']

@@ -1,20 +1,11 @@
 // The inputs as a workflow author writes them: defaults, regions, and one message per mistake.
 import { describe, expect, it } from '@jest/globals'
-import { ConfigError, formatIssue } from '../../src/config-error.js'
-import { readInputs } from '../../src/inputs.js'
 import { Secrets } from '../../src/secrets.js'
+import { inputsFrom, problemsOf } from '../support/inputs.js'
 
-const read = (values: Record<string, string>, secrets = new Secrets()) => readInputs((name) => values[name] ?? '', secrets)
+const read = (values: Record<string, string>, secrets = new Secrets()) => inputsFrom(values, secrets)
 
-function problems(values: Record<string, string>): string[] {
-  try {
-    read(values)
-    return []
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map(formatIssue)
-    throw error
-  }
-}
+const problems = (values: Record<string, string>): string[] => problemsOf(() => read(values))
 
 describe('inputs', () => {
   it('applies the documented defaults', () => {

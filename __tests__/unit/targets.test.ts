@@ -1,22 +1,13 @@
 // The targets input as a workflow author writes it: each entry merged over the top-level inputs,
 // and one message per mistake naming the entry and its field.
 import { describe, expect, it } from '@jest/globals'
-import { ConfigError, formatIssue } from '../../src/config-error.js'
-import { readInputs } from '../../src/inputs.js'
 import { Secrets } from '../../src/secrets.js'
+import { inputsFrom, problemsOf } from '../support/inputs.js'
 
 const base = { command: 'run', plan: 'rollout.yaml', rollout: 'checkout', namespace: 'shop', context: 'home', 'prometheus-url': 'https://prom.example.com', args: 'app=checkout\nregion=none' }
-const read = (values: Record<string, string>, secrets = new Secrets()) => readInputs((name) => ({ ...base, ...values })[name] ?? '', secrets)
+const read = (values: Record<string, string>, secrets = new Secrets()) => inputsFrom({ ...base, ...values }, secrets)
 
-function problems(values: Record<string, string>): string[] {
-  try {
-    read(values)
-    return []
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues.map(formatIssue)
-    throw error
-  }
-}
+const problems = (values: Record<string, string>): string[] => problemsOf(() => read(values))
 
 describe('the targets input', () => {
   it('merges each entry over the top-level inputs, its args over theirs', () => {
