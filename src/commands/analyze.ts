@@ -5,11 +5,11 @@ import { IssueList } from '../config-error.js'
 import { instantiateMetrics } from '../plan/instantiate.js'
 import { loadPlanFiles } from '../plan/load.js'
 import { readTemplates, TEMPLATE_KINDS } from '../plan/templates.js'
-import { createProviders } from '../providers/index.js'
 import type { GateResult } from '../report/model.js'
 import { formatDuration } from '../plan/duration.js'
 import { checkArgsInput, checkCredentials, checkFinite, checkTimeBudget, selectTemplates } from './checks.js'
 import type { CommandContext } from './context.js'
+import { providersFor } from './providers.js'
 
 export async function analyze(context: CommandContext): Promise<GateResult> {
   const { inputs, clock, log, secrets } = context
@@ -37,13 +37,7 @@ export async function analyze(context: CommandContext): Promise<GateResult> {
     (m) => `${m.name}: ${m.provider.kind} ${m.query.replace(/\s+/g, ' ')} — count ${m.count}, interval ${m.intervalMs === undefined ? '–' : formatDuration(m.intervalMs)}`
   )
   for (const line of planned) log.info(`  ${line}`)
-  const providerFor = createProviders({
-    clock,
-    secrets,
-    prometheusUrl: inputs.prometheusUrl,
-    prometheusHeaders: inputs.prometheusHeaders,
-    newRelic: { apiKey: inputs.newRelic.apiKey, accountId: inputs.newRelic.accountId, graphqlUrl: inputs.newRelic.graphqlUrl }
-  })
+  const providerFor = providersFor(context)
   const running = runAnalysis({
     metrics,
     providerFor,

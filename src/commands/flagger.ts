@@ -2,7 +2,6 @@
 // controller for the length of the run — Flagger's scheduler loop (executor/flagger-loop.ts) over the
 // Deployment target, the router the Canary names, its metrics measured by the analysis engine and its
 // webhooks called from the runner.
-import type { MetricSpec } from '../analysis/types.js'
 import { IssueList } from '../config-error.js'
 import { engineMetricChecker, runFlaggerCanary } from '../executor/flagger-loop.js'
 import { kubectlFromInputs } from '../kube/kubectl.js'
@@ -10,14 +9,13 @@ import { STARTED_STATE } from '../post-state.js'
 import { readFlaggerPlans, type FlaggerPlan } from '../plan/flagger/read.js'
 import type { SourceDocument } from '../plan/load.js'
 import type { RawMatch } from '../plan/flagger/schema.js'
-import { createProviders } from '../providers/index.js'
 import { HttpClient } from '../providers/http-client.js'
-import { MeasurementError, type Provider } from '../providers/provider.js'
 import type { GateResult } from '../report/model.js'
 import { describeMatch, type HeaderMatch } from '../targets/routers/router.js'
 import { FlaggerWebhookCaller } from '../webhooks/flagger.js'
 import { checkCredentials } from './checks.js'
 import type { CommandContext } from './context.js'
+import { providersFor } from './providers.js'
 import { deploymentTarget, startedDeployment, type Routing } from './deployment-target.js'
 
 /** The canary's pods run in `<target>-canary` (the primary keeps `<target>-primary`, or `<target>`). */
@@ -131,22 +129,15 @@ export async function runFlagger(context: CommandContext, { plan, match }: Flagg
   const routing: Routing = { name: plan.target.name, router: routerOf(plan), ingress: plan.service.ingressRef?.name, route: plan.service.name, service: plan.service.name, match }
   const target = deploymentTarget(context, kubectl, routing, [])
   const started = startedDeployment(context, routing)
-  const dryRunJob: Provider = { measure: async () => Promise.reject(new MeasurementError('a Flagger metric has no Job provider', { permanent: true })) }
-  const providerFor = createProviders({
-    clock,
-    secrets,
-    prometheusUrl: inputs.prometheusUrl,
-    prometheusHeaders: inputs.prometheusHeaders,
-    newRelic: { apiKey: inputs.newRelic.apiKey, accountId: inputs.newRelic.accountId, graphqlUrl: inputs.newRelic.graphqlUrl },
-    job: dryRunJob
-  })
+  // Flagger's metrics are queries: no Job provider.
+  const providerFor = providersFor(context)
   return runFlaggerCanary({
     plan,
     target,
     clock,
     log,
     webhooks: new FlaggerWebhookCaller(new HttpClient(clock, secrets), clock, log),
-    metrics: engineMetricChecker({ providerFor: (spec: MetricSpec) => providerFor(spec), clock, log }),
+    metrics: engineMetricChecker({ providerFor, clock, log }),
     image: inputs.image,
     timeoutMs: inputs.timeoutMs,
     pollIntervalMs: inputs.pollIntervalMs,

@@ -13,7 +13,6 @@ import { PLAN_READER } from '../plan/flagger/documents.js'
 import { loadPlanFiles, type SourceDocument } from '../plan/load.js'
 import { readRolloutPlan, type AnalysisGate, type RolloutPlan } from '../plan/rollout.js'
 import { readTemplates, TEMPLATE_KINDS } from '../plan/templates.js'
-import { createProviders } from '../providers/index.js'
 import { JobProvider } from '../providers/job.js'
 import { MeasurementError, type Provider } from '../providers/provider.js'
 import type { GateResult } from '../report/model.js'
@@ -25,6 +24,7 @@ import { checkArgsInput, checkCredentials, checkFinite, checkGateDrivenSteps, ch
 import type { CommandContext } from './context.js'
 import { deploymentTarget, routingFromInputs, startedDeployment } from './deployment-target.js'
 import { loadFlaggerPlan, runFlagger } from './flagger.js'
+import { providersFor } from './providers.js'
 
 /** The plan, checked whole before the cluster is touched. */
 function loadPlan(context: CommandContext, docs: SourceDocument[], issues: IssueList): RolloutPlan {
@@ -79,14 +79,7 @@ function analystFor<S extends TargetState>(context: CommandContext, plan: Rollou
   const job: Provider = inputs.dryRun
     ? { measure: async () => Promise.reject(new MeasurementError('dry-run: the Job was not created', { permanent: true })) }
     : new JobProvider({ kubectl, namespace: inputs.namespace, rollout: targetName, runId })
-  const providerFor = createProviders({
-    clock,
-    secrets,
-    prometheusUrl: inputs.prometheusUrl,
-    prometheusHeaders: inputs.prometheusHeaders,
-    newRelic: { apiKey: inputs.newRelic.apiKey, accountId: inputs.newRelic.accountId, graphqlUrl: inputs.newRelic.graphqlUrl },
-    job
-  })
+  const providerFor = providersFor(context, job)
   return {
     async metrics(gate, state) {
       const issues = new IssueList()

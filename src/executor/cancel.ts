@@ -58,15 +58,13 @@ export const LATE_WRITE_MS = 2_000
  * after the abort: Argo then starts that revision and clears the abort, and a Deployment's canary is
  * created after it was scaled down. When the loop's last call settles within LATE_WRITE_MS (cut short
  * by the runner's second signal), the target is read again and, if the canary is live again, aborted
- * again. Returns the second abort when one was made.
+ * again. Returns the second abort when one was made; a failure to read or abort leaves the first.
  */
-export async function abortAfterLateWrite<S extends TargetState>(
-  target: Target<S>,
-  loop: Promise<unknown>,
-  reason: string,
-  hurry: AbortSignal | undefined,
-  warn: (message: string) => void
-): Promise<{ record: AbortRecord; state: S } | undefined> {
+export async function abortAfterLateWrite<S extends TargetState>(target: Target<S>, loop: Promise<unknown>, hurry: AbortSignal | undefined, warn: (message: string) => void): Promise<{ record: AbortRecord; state: S } | undefined> {
+  return lateWriteAbort(target.hurried(), loop, hurry, warn).catch(() => undefined)
+}
+
+async function lateWriteAbort<S extends TargetState>(target: Target<S>, loop: Promise<unknown>, hurry: AbortSignal | undefined, warn: (message: string) => void): Promise<{ record: AbortRecord; state: S } | undefined> {
   let settled = false
   const watched = loop.then(() => (settled = true))
   const cut = new Promise<void>((resolve) => (hurry?.aborted ? resolve() : hurry?.addEventListener('abort', () => resolve(), { once: true })))
@@ -75,5 +73,5 @@ export async function abortAfterLateWrite<S extends TargetState>(
   const state = await target.read().catch(() => undefined)
   if (!state || state.aborted || !state.updating) return undefined
   warn(`${target.name}: a write in flight when the workflow was cancelled landed after the abort (${state.description}); aborting again`)
-  return abortOnCancel(target, reason, state, cancelBudget(hurry))
+  return abortOnCancel(target, 'the workflow was cancelled (abort-on-cancel), again after a late write', state, cancelBudget(hurry))
 }

@@ -114,7 +114,7 @@ export class Executor<S extends TargetState> {
       await first.settled()
       await this.cancelled()
       if (this.record.outcome === 'aborted' && this.startRequested && !this.target.dryRun) {
-        const again = await abortAfterLateWrite(this.target.hurried(), first.loop, 'the workflow was cancelled (abort-on-cancel), again after a late write', this.o.hurry, (m) => this.log.warning(m)).catch(() => undefined)
+        const again = await abortAfterLateWrite(this.target, first.loop, this.o.hurry, (m) => this.log.warning(m))
         if (again) {
           this.record.abort = { ...again.record, requestedAt: this.record.abort?.requestedAt ?? again.record.requestedAt }
           this.setLast(again.state)

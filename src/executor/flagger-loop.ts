@@ -163,7 +163,7 @@ export class FlaggerLoop<S extends TargetState> {
       await first.settled()
       await this.cancelled()
       if (this.record.outcome === 'aborted' && this.startRequested) {
-        const again = await abortAfterLateWrite(this.target.hurried(), first.loop, 'the workflow was cancelled (abort-on-cancel), again after a late write', this.o.hurry, (m) => this.log.warning(m)).catch(() => undefined)
+        const again = await abortAfterLateWrite(this.target, first.loop, this.o.hurry, (m) => this.log.warning(m))
         if (again) this.setLast(again.state)
       }
       return this.record.result()
